@@ -1,6 +1,7 @@
 package dev.agentwarden.core.crypto;
 
 import com.google.crypto.tink.Aead;
+import dev.agentwarden.core.id.TenantId;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 
@@ -20,11 +21,11 @@ public final class TenantCipher {
 
   private static final byte TINK_PREFIX_VERSION = 1;
 
-  private final String tenantId;
+  private final TenantId tenantId;
   private final Aead aead;
   private final KeysetStatus status;
 
-  TenantCipher(String tenantId, Aead aead, KeysetStatus status) {
+  TenantCipher(TenantId tenantId, Aead aead, KeysetStatus status) {
     this.tenantId = tenantId;
     this.aead = aead;
     this.status = status;
@@ -84,7 +85,7 @@ public final class TenantCipher {
   }
 
   /** The tenant this cipher belongs to. */
-  public String tenantId() {
+  public TenantId tenantId() {
     return tenantId;
   }
 
@@ -95,7 +96,7 @@ public final class TenantCipher {
 
   private byte[] binding(String secretId) {
     BindingContext.requireId("secret id", secretId);
-    return BindingContext.of(SECRET_LABEL, tenantId, secretId);
+    return BindingContext.of(SECRET_LABEL, tenantId.toString(), secretId);
   }
 
   @Override

@@ -6,6 +6,7 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import dev.agentwarden.core.id.TenantId;
 import java.security.GeneralSecurityException;
 
 /**
@@ -45,8 +46,8 @@ public final class TenantKeys {
   private TenantKeys() {}
 
   /** A fresh keyset for {@code tenantId} with one AES-256-GCM key, wrapped by {@code kek}. */
-  public static WrappedKeyset create(String tenantId, KeyEncryptionKey kek) {
-    BindingContext.requireId("tenant id", tenantId);
+  public static WrappedKeyset create(TenantId tenantId, KeyEncryptionKey kek) {
+    requireTenant(tenantId);
     try {
       return wrap(tenantId, KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM), kek);
     } catch (GeneralSecurityException e) {
@@ -55,7 +56,7 @@ public final class TenantKeys {
   }
 
   /** Unwraps the tenant's keyset and returns a cipher for its secrets. */
-  public static TenantCipher open(String tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
+  public static TenantCipher open(TenantId tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
     KeysetHandle handle = unwrap(tenantId, wrapped, kek);
     try {
       Aead aead = handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
@@ -71,7 +72,7 @@ public final class TenantKeys {
    * ciphertext made with the keyset changes.
    */
   public static WrappedKeyset rewrap(
-      String tenantId, WrappedKeyset wrapped, KeyEncryptionKey from, KeyEncryptionKey to) {
+      TenantId tenantId, WrappedKeyset wrapped, KeyEncryptionKey from, KeyEncryptionKey to) {
     return wrap(tenantId, unwrap(tenantId, wrapped, from), to);
   }
 
@@ -79,7 +80,7 @@ public final class TenantKeys {
    * Data-key rotation: adds a new AES-256-GCM key and makes it primary. New ciphertexts use it;
    * old ones stay readable with the key they name.
    */
-  public static WrappedKeyset rotate(String tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
+  public static WrappedKeyset rotate(TenantId tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
     KeysetHandle handle = unwrap(tenantId, wrapped, kek);
     try {
       KeysetHandle rotated =
@@ -101,7 +102,7 @@ public final class TenantKeys {
    * becomes unrecoverable.
    */
   public static WrappedKeyset retireOldKeys(
-      String tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
+      TenantId tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
     KeysetHandle handle = unwrap(tenantId, wrapped, kek);
     try {
       KeysetHandle.Builder builder = KeysetHandle.newBuilder(handle);
@@ -117,7 +118,7 @@ public final class TenantKeys {
   }
 
   /** Non-secret facts about the keyset (needs the KEK: the key list is inside the wrapping). */
-  public static KeysetStatus status(String tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
+  public static KeysetStatus status(TenantId tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
     return status(kek.keyId(), unwrap(tenantId, wrapped, kek));
   }
 
@@ -125,7 +126,7 @@ public final class TenantKeys {
     return new KeysetStatus(kekId, handle.size(), Integer.toUnsignedLong(handle.getPrimary().getId()));
   }
 
-  private static WrappedKeyset wrap(String tenantId, KeysetHandle handle, KeyEncryptionKey kek) {
+  private static WrappedKeyset wrap(TenantId tenantId, KeysetHandle handle, KeyEncryptionKey kek) {
     try {
       byte[] bytes =
           TinkProtoKeysetFormat.serializeEncryptedKeyset(
@@ -136,8 +137,8 @@ public final class TenantKeys {
     }
   }
 
-  private static KeysetHandle unwrap(String tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
-    BindingContext.requireId("tenant id", tenantId);
+  private static KeysetHandle unwrap(TenantId tenantId, WrappedKeyset wrapped, KeyEncryptionKey kek) {
+    requireTenant(tenantId);
     if (!wrapped.kekId().equals(kek.keyId())) {
       throw new CryptoException(
           "kek_mismatch",
@@ -162,8 +163,14 @@ public final class TenantKeys {
     }
   }
 
-  private static byte[] keysetBinding(String tenantId) {
-    return BindingContext.of(KEYSET_LABEL, tenantId);
+  private static byte[] keysetBinding(TenantId tenantId) {
+    return BindingContext.of(KEYSET_LABEL, tenantId.toString());
+  }
+
+  private static void requireTenant(TenantId tenantId) {
+    if (tenantId == null || tenantId.isOperator()) {
+      throw new CryptoException("invalid_argument", "a data keyset belongs to one tenant, not the operator scope");
+    }
   }
 
   /** Lets Tink's keyset encryption call our KEK, as it calls a KMS. */
