@@ -1,0 +1,350 @@
+package dev.agentwarden.core.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.CoreException;
+import dev.agentwarden.core.audit.VerificationResult.Failed;
+import dev.agentwarden.core.audit.VerificationResult.Reason;
+import dev.agentwarden.core.json.CanonicalJson;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Verifies an audit export offline, one line at a time, in memory independent of its length.
+ * Feed every line to {@link #accept} (it returns false once a failure is found, so the caller may
+ * stop reading), then call {@link #finish}. The result names the first failing seq.
+ *
+ * <p>Without trusted keys the export's own key lines are used, which proves the export is
+ * internally consistent but not who signed it; pass the gateway's published keys to anchor it.
+ */
+public final class ExportVerifier {
+  private static final int RECENT = 1024;
+
+  private final Optional<AuditKeyring> trusted;
+  private final Optional<TreeHead> checkpoint;
+
+  private enum Phase { HEADER, BODY, AFTER_HEAD }
+
+  private Phase phase = Phase.HEADER;
+  private Failed failure;
+  private String tenantId;
+  private long fromSeq;
+  private long expected;
+  private HashValue prevHash; // null until known (an export that starts after seq 1)
+  private final Map<String, AuditKey> exportKeys = new HashMap<>();
+  private AuditKeyring keyring;
+  private final MerkleRange range = new MerkleRange();
+  private long pendingGap = -1;
+  private final String[] recentHashes = new String[RECENT];
+  private long count;
+  private TreeHead head;
+
+  private ExportVerifier(Optional<AuditKeyring> trusted, Optional<TreeHead> checkpoint) {
+    this.trusted = trusted;
+    this.checkpoint = checkpoint;
+  }
+
+  /** A verifier that trusts only the export's own keys. */
+  public static ExportVerifier create() {
+    return new ExportVerifier(Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * A verifier anchored on {@code trustedKeys} (if present) that also checks the export extends
+   * {@code checkpoint} (if present), a tree head the caller kept from earlier.
+   */
+  public static ExportVerifier create(Optional<AuditKeyring> trustedKeys, Optional<TreeHead> checkpoint) {
+    Objects.requireNonNull(trustedKeys, "trustedKeys");
+    Objects.requireNonNull(checkpoint, "checkpoint");
+    return new ExportVerifier(trustedKeys, checkpoint);
+  }
+
+  /** Consumes one line (without its line terminator); false once verification has failed. */
+  public boolean accept(String line) {
+    if (failure != null) {
+      return false;
+    }
+    Objects.requireNonNull(line, "line");
+    JsonNode node;
+    try {
+      node = CanonicalJson.parse(line);
+    } catch (CoreException e) {
+      return fail(expectedOrZero(), Reason.MALFORMED, "line is not valid JSON");
+    }
+    if (!node.isObject()) {
+      return fail(expectedOrZero(), Reason.MALFORMED, "line is not a JSON object");
+    }
+    String kind = node.path("kind").asText("");
+    if (phase == Phase.AFTER_HEAD) {
+      long seq = node.path("seq").canConvertToLong() ? node.path("seq").longValue() : head.treeSize() + 1;
+      return fail(seq, Reason.APPENDED_AFTER_HEAD, "a line follows the signed tree head");
+    }
+    if (phase == Phase.HEADER) {
+      return "header".equals(kind) ? header(node) : fail(0, Reason.MALFORMED, "the first line must be the export header");
+    }
+    return switch (kind) {
+      case "key" -> key((ObjectNode) node);
+      case "event" -> event((ObjectNode) node);
+      case "tree_head" -> head(node);
+      default -> fail(expected, Reason.MALFORMED, "unknown line kind '" + kind + "'");
+    };
+  }
+
+  /** The result; call after the last line. */
+  public VerificationResult finish() {
+    if (failure == null) {
+      if (phase == Phase.HEADER) {
+        fail(0, Reason.MALFORMED, "the export is empty");
+      } else if (pendingGap > 0) {
+        fail(pendingGap, Reason.GAP, "event " + pendingGap + " is missing");
+      } else if (head == null) {
+        fail(expected, Reason.TRUNCATED, "the export ends without its signed tree head");
+      } else {
+        checkCheckpointCovered();
+      }
+    }
+    if (failure != null) {
+      return failure;
+    }
+    return new VerificationResult.Verified(
+        tenantId, count, fromSeq, expected - 1, head, fromSeq == 1, trusted.isPresent());
+  }
+
+  private long expectedOrZero() {
+    return phase == Phase.HEADER ? 0 : expected;
+  }
+
+  private boolean fail(long seq, Reason reason, String detail) {
+    if (failure == null) {
+      failure = new Failed(seq, reason, detail);
+    }
+    return false;
+  }
+
+  private boolean header(JsonNode n) {
+    if (!AuditExport.FORMAT.equals(n.path("format").asText("")) || n.path("v").asLong(-1) != AuditChain.FORMAT_VERSION) {
+      return fail(0, Reason.MALFORMED, "not an AgentWarden audit export of format version " + AuditChain.FORMAT_VERSION);
+    }
+    JsonNode from = n.get("from_seq");
+    if (from == null || !from.isIntegralNumber() || from.longValue() < 1) {
+      return fail(0, Reason.MALFORMED, "header from_seq must be a positive integer");
+    }
+    try {
+      tenantId = AuditEvent.text(n, "tenant_id");
+      AuditEvent.requireTenantId(tenantId);
+      if (n.has("genesis") && !AuditChain.genesis(tenantId).hex().equals(n.path("genesis").asText())) {
+        return fail(from.longValue(), Reason.MALFORMED, "header genesis is not the genesis value of tenant " + tenantId);
+      }
+    } catch (AuditException e) {
+      return fail(0, Reason.MALFORMED, "header: " + e.getMessage());
+    }
+    fromSeq = from.longValue();
+    expected = fromSeq;
+    prevHash = fromSeq == 1 ? AuditChain.genesis(tenantId) : null;
+    if (checkpoint.isPresent() && !checkpoint.get().tenantId().equals(tenantId)) {
+      return fail(fromSeq, Reason.TENANT_MISMATCH, "the checkpoint belongs to another tenant");
+    }
+    phase = Phase.BODY;
+    return true;
+  }
+
+  private boolean key(ObjectNode n) {
+    if (keyring != null) {
+      return fail(expected, Reason.MALFORMED, "key lines must come before the first event");
+    }
+    n.remove("kind");
+    AuditKey k;
+    try {
+      k = AuditKey.fromJson(n);
+    } catch (AuditException e) {
+      return fail(expected, Reason.MALFORMED, "key line: " + e.getMessage());
+    }
+    if (exportKeys.putIfAbsent(k.keyId(), k) != null) {
+      return fail(expected, Reason.MALFORMED, "key " + k.keyId() + " is listed twice");
+    }
+    return true;
+  }
+
+  private AuditKeyring keyring() {
+    if (keyring == null) {
+      keyring = trusted.orElseGet(() -> AuditKeyring.of(exportKeys.values()));
+    }
+    return keyring;
+  }
+
+  private boolean event(ObjectNode n) {
+    keyring();
+    JsonNode seqNode = n.get("seq");
+    if (seqNode == null || !seqNode.isIntegralNumber() || !seqNode.canConvertToLong()) {
+      return fail(expected, Reason.MALFORMED, "event without an integer seq");
+    }
+    long seq = seqNode.longValue();
+    if (pendingGap > 0) {
+      return seq == pendingGap
+          ? fail(pendingGap, Reason.REORDER, "event " + pendingGap + " comes after a later event")
+          : fail(pendingGap, Reason.GAP, "event " + pendingGap + " is missing");
+    }
+    if (seq > expected) {
+      pendingGap = expected; // one line of look-ahead tells a gap from a swap
+      return true;
+    }
+    String recordedHash = n.path("hash").asText("");
+    if (seq < expected) {
+      String seen = seq >= fromSeq && expected - seq <= RECENT ? recentHashes[(int) (seq % RECENT)] : null;
+      return recordedHash.equals(seen)
+          ? fail(seq, Reason.DUPLICATE, "event " + seq + " appears twice")
+          : fail(seq, Reason.REORDER, "event " + seq + " appears after event " + (expected - 1));
+    }
+    return verifyEvent(seq, n, recordedHash);
+  }
+
+  private boolean verifyEvent(long seq, ObjectNode n, String recordedHash) {
+    String sig = n.path("sig").asText("");
+    n.remove("kind");
+    n.remove("hash");
+    n.remove("sig");
+    HashValue hash;
+    HashValue ownPrev;
+    Instant ts;
+    String keyId;
+    String eventTenant;
+    byte[] content;
+    try {
+      if (n.path("v").asLong(-1) != AuditChain.FORMAT_VERSION || !n.path("body").isObject()) {
+        return fail(seq, Reason.MALFORMED, "event " + seq + " is not a format version " + AuditChain.FORMAT_VERSION + " event");
+      }
+      eventTenant = AuditEvent.text(n, "tenant_id");
+      ts = AuditTime.parse(AuditEvent.text(n, "ts"));
+      AuditEvent.text(n, "actor");
+      AuditEvent.text(n, "type");
+      keyId = AuditEvent.text(n, "key_id");
+      ownPrev = HashValue.parse(AuditEvent.text(n, "prev_hash"));
+      hash = HashValue.parse(recordedHash);
+      content = CanonicalJson.canonicalize(n);
+    } catch (CoreException e) {
+      return fail(seq, Reason.MALFORMED, "event " + seq + ": " + e.getMessage());
+    }
+    if (!eventTenant.equals(tenantId)) {
+      return fail(seq, Reason.TENANT_MISMATCH, "event " + seq + " belongs to tenant " + eventTenant);
+    }
+    if (!AuditChain.hashOf(ownPrev, content).equals(hash)) {
+      return fail(seq, Reason.HASH_MISMATCH, "event " + seq + " does not hash to its recorded hash");
+    }
+    if (prevHash != null && !ownPrev.equals(prevHash)) {
+      return fail(seq, Reason.CHAIN_BROKEN, "event " + seq + " does not chain from the event before it");
+    }
+    if (!verifySignature(seq, keyId, ts, hash, sig)) {
+      return false;
+    }
+    recentHashes[(int) (seq % RECENT)] = recordedHash;
+    prevHash = hash;
+    expected = seq + 1;
+    count++;
+    if (fromSeq == 1) {
+      range.append(MerkleTree.leafHash(hash));
+      if (checkpoint.isPresent() && checkpoint.get().treeSize() == seq) {
+        return checkCheckpoint(checkpoint.get());
+      }
+    }
+    return true;
+  }
+
+  private boolean verifySignature(long seq, String keyId, Instant ts, HashValue hash, String sig) {
+    if (!exportKeys.containsKey(keyId)) {
+      return fail(seq, Reason.UNKNOWN_KEY, "event " + seq + " is signed by key " + keyId + ", which the export does not publish");
+    }
+    Optional<AuditKey> key = keyring.find(keyId);
+    if (key.isEmpty()) {
+      return fail(seq, Reason.UNKNOWN_KEY, "event " + seq + " is signed by unknown key " + keyId);
+    }
+    if (!key.get().isValidAt(ts)) {
+      return fail(seq, Reason.KEY_NOT_VALID, "key " + keyId + " was not valid when event " + seq + " was recorded");
+    }
+    if (!AuditChain.signatureValid(hash, sig, key.get())) {
+      return fail(seq, Reason.BAD_SIGNATURE, "the signature of event " + seq + " does not verify");
+    }
+    return true;
+  }
+
+  private boolean head(JsonNode n) {
+    keyring();
+    if (pendingGap > 0) {
+      return fail(pendingGap, Reason.GAP, "event " + pendingGap + " is missing");
+    }
+    TreeHead h;
+    try {
+      h = TreeHead.fromJson(n);
+    } catch (AuditException e) {
+      return fail(expected, Reason.MALFORMED, e.getMessage());
+    }
+    long last = expected - 1;
+    if (!h.tenantId().equals(tenantId)) {
+      return fail(h.treeSize(), Reason.TENANT_MISMATCH, "the tree head belongs to tenant " + h.tenantId());
+    }
+    if (h.treeSize() > last) {
+      return fail(last + 1, Reason.TRUNCATED, "the signed tree head covers " + h.treeSize() + " events but the export stops after " + last);
+    }
+    if (h.treeSize() < last) {
+      return fail(h.treeSize() + 1, Reason.HEAD_MISMATCH, "events after " + h.treeSize() + " are not covered by the signed tree head");
+    }
+    Optional<Failed> sigFailure = headSignatureFailure(h, h.treeSize());
+    if (sigFailure.isPresent()) {
+      return fail(sigFailure.get().seq(), sigFailure.get().reason(), sigFailure.get().detail());
+    }
+    if (prevHash != null && !h.chainHead().equals(prevHash)) {
+      return fail(h.treeSize(), Reason.HEAD_MISMATCH, "the signed tree head's chain head is not the hash of event " + h.treeSize());
+    }
+    if (fromSeq == 1 && !h.rootHash().equals(range.root())) {
+      return fail(h.treeSize(), Reason.HEAD_MISMATCH, "the signed tree head's Merkle root does not match the events");
+    }
+    head = h;
+    phase = Phase.AFTER_HEAD;
+    return true;
+  }
+
+  private Optional<Failed> headSignatureFailure(TreeHead h, long seq) {
+    Optional<AuditKey> key = keyring.find(h.keyId());
+    if (key.isEmpty()) {
+      return Optional.of(new Failed(seq, Reason.UNKNOWN_KEY, "the tree head is signed by unknown key " + h.keyId()));
+    }
+    if (!key.get().isValidAt(h.ts())) {
+      return Optional.of(new Failed(seq, Reason.KEY_NOT_VALID, "key " + h.keyId() + " was not valid when the tree head was signed"));
+    }
+    if (!h.verify(key.get())) {
+      return Optional.of(new Failed(seq, Reason.BAD_SIGNATURE, "the tree head's signature does not verify"));
+    }
+    return Optional.empty();
+  }
+
+  private boolean checkCheckpoint(TreeHead cp) {
+    Optional<Failed> sigFailure = headSignatureFailure(cp, cp.treeSize());
+    if (sigFailure.isPresent()) {
+      return fail(cp.treeSize(), Reason.CHECKPOINT_MISMATCH, "checkpoint: " + sigFailure.get().detail());
+    }
+    boolean empty = cp.treeSize() == 0;
+    HashValue root = empty ? MerkleTree.emptyRoot() : range.root();
+    HashValue chainHead = empty ? AuditChain.genesis(tenantId) : prevHash;
+    if (!cp.rootHash().equals(root) || !cp.chainHead().equals(chainHead)) {
+      return fail(cp.treeSize(), Reason.CHECKPOINT_MISMATCH, "the events up to " + cp.treeSize() + " differ from the checkpoint");
+    }
+    return true;
+  }
+
+  private void checkCheckpointCovered() {
+    if (checkpoint.isEmpty()) {
+      return;
+    }
+    TreeHead cp = checkpoint.get();
+    long last = expected - 1;
+    if (fromSeq != 1) {
+      fail(fromSeq, Reason.CHECKPOINT_MISMATCH, "checking a checkpoint needs an export from seq 1");
+    } else if (cp.treeSize() > last) {
+      fail(last + 1, Reason.TRUNCATED, "the checkpoint covers " + cp.treeSize() + " events but the export stops after " + last);
+    } else if (cp.treeSize() == 0) {
+      checkCheckpoint(cp);
+    }
+  }
+}
