@@ -10,10 +10,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Warden.Version.class,
     description = "AgentWarden: a security and governance gateway for AI agents.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, ServeCommand.class})
 public final class Warden {
 
   public static void main(String[] args) {
+    quietLibraryLogs();
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 
@@ -47,6 +48,18 @@ public final class Warden {
       return ExitCodes.USAGE;
     }
     return ExitCodes.FAILURE;
+  }
+
+  // Libraries log through java.util.logging; the gateway writes its own structured lines, so
+  // only their warnings are worth a terminal line. Held in a field: JUL keeps loggers weakly.
+  private static final java.util.List<java.util.logging.Logger> QUIETED = new java.util.ArrayList<>();
+
+  private static void quietLibraryLogs() {
+    for (String name : new String[] {"org.flywaydb", "io.zonky", "io.helidon", "com.zaxxer"}) {
+      java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+      logger.setLevel(java.util.logging.Level.WARNING);
+      QUIETED.add(logger);
+    }
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -4,7 +4,7 @@ import java.util.Properties;
 import org.postgresql.Driver;
 
 /** Reads PostgreSQL JDBC URLs with the driver's own parser, so we agree with it exactly. */
-final class JdbcUrls {
+public final class JdbcUrls {
   private JdbcUrls() {}
 
   static Properties parse(String url) {
@@ -17,7 +17,7 @@ final class JdbcUrls {
   }
 
   /** The URL with any password removed, for logs. */
-  static String masked(String url) {
+  public static String masked(String url) {
     return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("//([^/@:]+):[^/@]*@", "//$1:***@");
   }
 }

@@ -36,8 +36,7 @@ public final class Migrations {
     bootstrapRoles(adminUrl, appPassword);
     try {
       Flyway.configure(Migrations.class.getClassLoader())
-          .dataSource(adminUrl, null, null)
-          .initSql("set role " + OWNER_ROLE)
+          .dataSource(new OwnerDataSource(adminUrl))
           .schemas(SCHEMA)
           .createSchemas(false)
           .locations("classpath:db/migration")
@@ -54,8 +53,7 @@ public final class Migrations {
     try {
       Flyway flyway =
           Flyway.configure(Migrations.class.getClassLoader())
-              .dataSource(adminUrl, null, null)
-              .initSql("set role " + OWNER_ROLE)
+              .dataSource(new OwnerDataSource(adminUrl))
               .schemas(SCHEMA)
               .createSchemas(false)
               .load();

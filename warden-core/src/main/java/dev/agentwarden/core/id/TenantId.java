@@ -1,5 +1,7 @@
 package dev.agentwarden.core.id;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -20,14 +22,17 @@ public record TenantId(UUID value) {
   }
 
   /** Parses the textual UUID form; throws {@link InvalidIdException} for anything else. */
+  @JsonCreator
   public static TenantId parse(String text) {
     return new TenantId(Ids.parseUuid(text, "tenant id"));
   }
 
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isOperator() {
     return equals(OPERATOR);
   }
 
+  @JsonValue
   @Override
   public String toString() {
     return value.toString();

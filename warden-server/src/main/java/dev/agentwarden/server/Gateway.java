@@ -1,0 +1,194 @@
+package dev.agentwarden.server;
+
+import dev.agentwarden.core.crypto.KeyHasher;
+import dev.agentwarden.store.Database;
+import dev.agentwarden.store.EmbeddedPostgres;
+import dev.agentwarden.store.JdbcUrls;
+import dev.agentwarden.store.Migrations;
+import dev.agentwarden.store.OperatorKeys;
+import dev.agentwarden.store.Settings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A running gateway: the database (embedded or the operator's), migrations, the key pepper,
+ * the first operator key and the HTTP server, started in that order and stopped in reverse.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final String PEPPER_CHECK = "pepper_check";
+  private static final long READINESS_CACHE_NANOS = 10_000_000_000L;
+
+  private final Optional<EmbeddedPostgres> embedded;
+  private final Database db;
+  private final WardenServer server;
+  private final Optional<String> newOperatorKey;
+
+  private Gateway(Optional<EmbeddedPostgres> embedded, Database db, WardenServer server, Optional<String> newOperatorKey) {
+    this.embedded = embedded;
+    this.db = db;
+    this.server = server;
+    this.newOperatorKey = newOperatorKey;
+  }
+
+  /** Starts everything; on failure, whatever was started is stopped again. */
+  public static Gateway start(GatewayConfig config, RequestLog log, Clock clock, List<ApiService> extraServices) {
+    Optional<EmbeddedPostgres> embedded = Optional.empty();
+    Database db = null;
+    try {
+      createPrivateDirectory(config.dataDir());
+      String adminUrl;
+      if (config.databaseUrl().isPresent()) {
+        adminUrl = config.databaseUrl().get();
+      } else {
+        embedded = Optional.of(EmbeddedPostgres.start(config.dataDir().resolve("postgres")));
+        adminUrl = embedded.get().adminUrl();
+      }
+      byte[] pepper = loadOrCreatePepper(config.pepperFile().orElse(config.dataDir().resolve("pepper")));
+      KeyHasher hasher = KeyHasher.withPepper(pepper);
+      String appPassword = HexFormat.of().formatHex(hasher.hash("database-role", Migrations.APP_ROLE));
+      Migrations.apply(adminUrl, appPassword);
+      log.event("info", "database ready", Map.of("database", JdbcUrls.masked(adminUrl), "embedded", embedded.isPresent()));
+      db = Database.connect(adminUrl, appPassword, config.databasePoolSize());
+      checkPepper(db, hasher);
+      WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
+          readiness(adminUrl), extraServices);
+      // Minted last, so that a start that fails earlier never stores a key nobody was shown.
+      Optional<String> operatorKey;
+      try {
+        operatorKey = bootstrapOperatorKey(db, hasher, config.operatorKeyFile());
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
+      log.event("info", "listening", Map.of("bind", config.bind(), "port", server.port()));
+      return new Gateway(embedded, db, server, operatorKey);
+    } catch (RuntimeException e) {
+      if (db != null) {
+        db.close();
+      }
+      embedded.ifPresent(EmbeddedPostgres::close);
+      throw e;
+    }
+  }
+
+  /** The operator key minted by this start, when there was none before and no key file was asked for. */
+  public Optional<String> newOperatorKey() {
+    return newOperatorKey;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public List<ApiRoute> routes() {
+    return server.routes();
+  }
+
+  public Database database() {
+    return db;
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    db.close();
+    embedded.ifPresent(EmbeddedPostgres::close);
+  }
+
+  private static java.util.function.BooleanSupplier readiness(String adminUrl) {
+    AtomicLong checkedAt = new AtomicLong(System.nanoTime());
+    boolean[] current = {true};
+    return () -> {
+      long now = System.nanoTime();
+      long last = checkedAt.get();
+      if (now - last > READINESS_CACHE_NANOS && checkedAt.compareAndSet(last, now)) {
+        current[0] = Migrations.current(adminUrl);
+      }
+      return current[0];
+    };
+  }
+
+  private static void createPrivateDirectory(Path dir) {
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
+    } catch (IOException e) {
+      throw new GatewayConfig.InvalidConfigException("cannot create data directory " + dir + ": " + e.getMessage());
+    }
+  }
+
+  private static byte[] loadOrCreatePepper(Path file) {
+    try {
+      if (!Files.exists(file)) {
+        byte[] fresh = new byte[32];
+        new SecureRandom().nextBytes(fresh);
+        writePrivate(file, Base64.getEncoder().encodeToString(fresh) + "\n");
+        return fresh;
+      }
+      byte[] pepper = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
+      if (pepper.length < 32) {
+        throw new GatewayConfig.InvalidConfigException("pepper file " + file + " must hold at least 32 bytes in base64");
+      }
+      return pepper;
+    } catch (IOException | IllegalArgumentException e) {
+      throw new GatewayConfig.InvalidConfigException("cannot read pepper file " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static void checkPepper(Database db, KeyHasher hasher) {
+    byte[] expected = hasher.hash(PEPPER_CHECK, "agentwarden");
+    byte[] stored = db.asOperator(tx -> Settings.putIfAbsent(tx, PEPPER_CHECK, expected));
+    if (!MessageDigest.isEqual(stored, expected)) {
+      throw new GatewayConfig.InvalidConfigException(
+          "the key pepper does not match the one this database was set up with; use the original pepper file");
+    }
+  }
+
+  private static Optional<String> bootstrapOperatorKey(Database db, KeyHasher hasher, Optional<Path> keyFile) {
+    KeyIssuer issuer = new KeyIssuer(hasher);
+    // The file is written inside the transaction: if it cannot be written, no key is stored
+    // that nobody holds.
+    return db.asOperator(tx -> {
+      if (OperatorKeys.any(tx)) {
+        return Optional.<String>empty();
+      }
+      String minted = issuer.issueOperator(tx, "initial operator");
+      if (keyFile.isPresent()) {
+        writePrivate(keyFile.get(), minted + "\n");
+        return Optional.<String>empty();
+      }
+      return Optional.of(minted);
+    });
+  }
+
+  private static void writePrivate(Path file, String content) {
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, content, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (FileAlreadyExistsException e) {
+      throw new GatewayConfig.InvalidConfigException(file + " already exists; refusing to overwrite it");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+}

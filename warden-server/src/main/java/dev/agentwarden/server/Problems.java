@@ -1,0 +1,58 @@
+package dev.agentwarden.server;
+
+import dev.agentwarden.core.CoreException;
+import dev.agentwarden.store.StoreException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The one place where failures become RFC 9457 problem details. Only {@link ApiException} and
+ * {@link CoreException} messages reach clients; anything else is a 500 with a request id and
+ * no detail, so a stack trace, SQL text or secret can never leak through an error.
+ */
+final class Problems {
+  static final String MEDIA_TYPE = "application/problem+json";
+
+  private Problems() {}
+
+  static ApiException classify(Throwable e) {
+    return switch (e) {
+      case ApiException api -> api;
+      case CoreException core -> new ApiException(400, core.code(), core.getMessage());
+      case StoreException store when store.code().equals("conflict") ->
+          ApiException.conflict("conflict", "a resource with the same unique name already exists");
+      case StoreException store when store.code().equals("database_unavailable") ->
+          new ApiException(503, "database_unavailable", "the database is unavailable; retry later", Map.of("Retry-After", "1"));
+      default -> new ApiException(500, "internal_error", "internal error");
+    };
+  }
+
+  static ApiResponse render(ApiException problem, String requestId) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", "urn:agentwarden:problem:" + problem.code());
+    body.put("title", title(problem.status()));
+    body.put("status", problem.status());
+    body.put("detail", problem.getMessage());
+    body.put("code", problem.code());
+    body.put("request_id", requestId);
+    ApiResponse response = new ApiResponse(problem.status(), MEDIA_TYPE, Json.write(body), problem.headers(), java.util.Optional.empty());
+    return response;
+  }
+
+  static String title(int status) {
+    return switch (status) {
+      case 400 -> "Bad Request";
+      case 401 -> "Unauthorized";
+      case 403 -> "Forbidden";
+      case 404 -> "Not Found";
+      case 405 -> "Method Not Allowed";
+      case 409 -> "Conflict";
+      case 413 -> "Content Too Large";
+      case 415 -> "Unsupported Media Type";
+      case 422 -> "Unprocessable Content";
+      case 429 -> "Too Many Requests";
+      case 503 -> "Service Unavailable";
+      default -> status >= 500 ? "Internal Server Error" : "Error";
+    };
+  }
+}

@@ -1,0 +1,17 @@
+package dev.agentwarden.server;
+
+import dev.agentwarden.core.auth.Role;
+import java.util.Set;
+
+/** The role sets endpoints are opened to, named once so routes read as policy. */
+public final class Roles {
+  public static final Set<Role> PUBLIC = Set.of();
+  public static final Set<Role> OPERATOR = Set.of(Role.OPERATOR);
+  public static final Set<Role> ADMIN = Set.of(Role.ADMIN);
+  public static final Set<Role> AUDIT = Set.of(Role.ADMIN, Role.AUDITOR);
+  public static final Set<Role> APPROVE = Set.of(Role.ADMIN, Role.APPROVER);
+  public static final Set<Role> AGENT = Set.of(Role.AGENT);
+  public static final Set<Role> ANY_TENANT_ROLE = Set.of(Role.ADMIN, Role.APPROVER, Role.AUDITOR, Role.AGENT);
+
+  private Roles() {}
+}

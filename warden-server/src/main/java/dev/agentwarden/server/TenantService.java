@@ -1,0 +1,89 @@
+package dev.agentwarden.server;
+
+import dev.agentwarden.core.auth.Role;
+import dev.agentwarden.core.id.TenantId;
+import dev.agentwarden.store.Database;
+import dev.agentwarden.store.Tenant;
+import dev.agentwarden.store.Tenants;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code /v1/tenants}: the operator creates, lists, suspends and resumes tenants. */
+final class TenantService implements ApiService {
+  private static final int MAX_PAGE = 200;
+
+  private final Database db;
+  private final KeyIssuer issuer;
+  private final Authenticator authenticator;
+  private final Clock clock;
+
+  TenantService(Database db, KeyIssuer issuer, Authenticator authenticator, Clock clock) {
+    this.db = db;
+    this.issuer = issuer;
+    this.authenticator = authenticator;
+    this.clock = clock;
+  }
+
+  record CreateTenant(String name) {
+    CreateTenant {
+      Fields.requireName(name, "name");
+    }
+  }
+
+  record TenantView(TenantId id, String name, String status, Instant createdAt, Instant updatedAt) {
+    static TenantView of(Tenant t) {
+      return new TenantView(t.id(), t.name(), t.status().name().toLowerCase(java.util.Locale.ROOT), t.createdAt(), t.updatedAt());
+    }
+  }
+
+  record CreatedTenant(TenantView tenant, IssuedKeyView adminKey) {}
+
+  @Override
+  public void routes(RouteTable t) {
+    t.add("POST", "/v1/tenants", Roles.OPERATOR, req -> {
+      CreateTenant body = req.body(CreateTenant.class);
+      TenantId id = TenantId.random();
+      Instant now = clock.instant();
+      CreatedTenant created = db.asOperator(tx -> {
+        Tenant tenant = Tenants.create(tx, id, body.name());
+        tx.actAs(id);
+        KeyIssuer.Issued key = issuer.issue(tx, "initial admin", Role.ADMIN, Optional.empty());
+        return new CreatedTenant(TenantView.of(tenant), new IssuedKeyView(KeyView.of(key.key(), now), key.token()));
+      });
+      return ApiResponse.created(created);
+    });
+    t.add("GET", "/v1/tenants", Roles.OPERATOR, req -> {
+      int limit = req.queryInt("limit", 50, 1, MAX_PAGE);
+      Optional<TenantId> after = req.query("after").map(a -> {
+        try {
+          return TenantId.parse(a);
+        } catch (RuntimeException e) {
+          throw ApiException.badRequest("invalid_parameter", "after must be a tenant id");
+        }
+      });
+      List<Tenant> page = db.asOperator(tx -> Tenants.list(tx, limit + 1, after));
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("data", page.stream().limit(limit).map(TenantView::of).toList());
+      out.put("next_after", page.size() > limit ? page.get(limit - 1).id().toString() : null);
+      return ApiResponse.ok(out);
+    });
+    t.add("GET", "/v1/tenants/{id}", Roles.OPERATOR, req -> {
+      TenantId id = new TenantId(req.idParam("id", "tenant"));
+      return ApiResponse.ok(db.asOperator(tx -> Tenants.find(tx, id)).map(TenantView::of)
+          .orElseThrow(() -> ApiException.notFound("tenant")));
+    });
+    t.add("POST", "/v1/tenants/{id}/suspend", Roles.OPERATOR, req -> setStatus(req, Tenant.Status.SUSPENDED));
+    t.add("POST", "/v1/tenants/{id}/resume", Roles.OPERATOR, req -> setStatus(req, Tenant.Status.ACTIVE));
+  }
+
+  private ApiResponse setStatus(ApiRequest req, Tenant.Status status) {
+    TenantId id = new TenantId(req.idParam("id", "tenant"));
+    Tenant t = db.asOperator(tx -> Tenants.setStatus(tx, id, status)).orElseThrow(() -> ApiException.notFound("tenant"));
+    authenticator.forgetAll();
+    return ApiResponse.ok(TenantView.of(t));
+  }
+}

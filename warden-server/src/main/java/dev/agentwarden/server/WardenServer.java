@@ -1,0 +1,62 @@
+package dev.agentwarden.server;
+
+import dev.agentwarden.core.crypto.KeyHasher;
+import dev.agentwarden.store.Database;
+import io.helidon.webserver.WebServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/** The HTTP API on Helidon: one route table behind one request pipeline. */
+public final class WardenServer implements AutoCloseable {
+  private final WebServer server;
+  private final RouteTable routes;
+
+  private WardenServer(WebServer server, RouteTable routes) {
+    this.server = server;
+    this.routes = routes;
+  }
+
+  /** Builds the route table of every service and starts listening. */
+  public static WardenServer start(ServerSettings settings, Database db, KeyHasher hasher, RequestLog log,
+      BooleanSupplier schemaCurrent, List<ApiService> extraServices) {
+    HttpMetrics metrics = new HttpMetrics();
+    Authenticator authenticator = new Authenticator(db, hasher, settings.clock());
+    KeyIssuer issuer = new KeyIssuer(hasher);
+    List<ApiService> services = new ArrayList<>(List.of(
+        new ProbeService(db, schemaCurrent, metrics),
+        new TenantService(db, issuer, authenticator, settings.clock()),
+        new KeyService(db, issuer, authenticator, settings.clock())));
+    services.addAll(extraServices);
+    RouteTable routes = new RouteTable();
+    services.forEach(s -> s.routes(routes));
+    RateLimiter limiter = new RateLimiter(db,
+        new RateLimiter.Limit(settings.keyRatePerSecond(), settings.keyBurst()),
+        new RateLimiter.Limit(settings.tenantRatePerSecond(), settings.tenantBurst()));
+    Dispatcher dispatcher = new Dispatcher(routes, authenticator, limiter, db, log, metrics, settings.maxBodyBytes());
+    WebServer server = WebServer.builder()
+        .host(settings.bind())
+        .port(settings.port())
+        .shutdownHook(false)
+        // Our pipeline enforces the body limit with a problem response; this is a backstop.
+        .maxPayloadSize(settings.maxBodyBytes() * 4)
+        .routing(r -> r.any(dispatcher))
+        .build()
+        .start();
+    return new WardenServer(server, routes);
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** Every route, for documentation checks and the cross-tenant suite. */
+  public List<ApiRoute> routes() {
+    return routes.routes();
+  }
+
+  @Override
+  public void close() {
+    server.stop();
+  }
+}
