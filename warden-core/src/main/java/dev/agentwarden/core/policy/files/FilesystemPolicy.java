@@ -1,5 +1,6 @@
 package dev.agentwarden.core.policy.files;
 
+import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.core.policy.Decision;
 import dev.agentwarden.core.policy.PolicyException;
 import java.util.ArrayList;
@@ -27,7 +28,6 @@ public final class FilesystemPolicy {
   public static final String DEFAULT_ROOT = "/var/lib/agentwarden/workspaces/{tenant}";
 
   private static final int MAX_PATH = 4096;
-  private static final Pattern TENANT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
   private static final Pattern PERCENT_ENCODED = Pattern.compile("%(?:[0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})");
   private static final FilesystemPolicy DENY_ALL = new FilesystemPolicy(new Builder());
 
@@ -53,11 +53,8 @@ public final class FilesystemPolicy {
   }
 
   /** The workspace root of {@code tenantId}: an absolute directory, the template filled in. */
-  public String workspaceRoot(String tenantId) {
-    if (tenantId == null || !TENANT_ID.matcher(tenantId).matches()) {
-      throw new PolicyException("tenant id '" + tenantId + "' cannot name a workspace directory");
-    }
-    return rootTemplate.replace(TENANT_PLACEHOLDER, tenantId);
+  public String workspaceRoot(TenantId tenant) {
+    return rootTemplate.replace(TENANT_PLACEHOLDER, tenant.toString());
   }
 
   /** Decides {@code access} to {@code path} (relative to the workspace root); never throws. */
