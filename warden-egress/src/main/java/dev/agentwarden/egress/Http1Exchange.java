@@ -1,0 +1,243 @@
+package dev.agentwarden.egress;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One HTTP/1.1 request and response over an open socket ({@code Connection: close}). Reads the
+ * body as Content-Length, chunked, or until close, and aborts as soon as the body would pass the
+ * cap: it never holds more than {@code maxBodyBytes}. Every read is bounded by both the read
+ * timeout and the time left until the total deadline.
+ */
+final class Http1Exchange {
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+  static final int MAX_HEADERS = 200;
+
+  record Response(int status, List<Map.Entry<String, String>> headers, byte[] body) {}
+
+  private final Socket socket;
+  private final Deadline deadline;
+  private final long maxBodyBytes;
+  private final InputStream in;
+  private final byte[] buf = new byte[8192];
+  private int pos;
+  private int lim;
+
+  Http1Exchange(Socket socket, Deadline deadline, long maxBodyBytes) throws IOException {
+    this.socket = socket;
+    this.deadline = deadline;
+    this.maxBodyBytes = maxBodyBytes;
+    this.in = socket.getInputStream();
+  }
+
+  Response exchange(String method, String requestTarget, String hostHeader, List<Map.Entry<String, String>> headers, byte[] body)
+      throws IOException {
+    StringBuilder head = new StringBuilder(256);
+    head.append(method).append(' ').append(requestTarget).append(" HTTP/1.1\r\n");
+    head.append("Host: ").append(hostHeader).append("\r\n");
+    for (Map.Entry<String, String> h : headers) {
+      head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
+    }
+    if (body.length > 0 || method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
+      head.append("Content-Length: ").append(body.length).append("\r\n");
+    }
+    head.append("Accept-Encoding: identity\r\nConnection: close\r\n\r\n");
+    OutputStream out = socket.getOutputStream();
+    out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+    out.write(body);
+    out.flush();
+
+    while (true) {
+      int status = readStatusLine();
+      List<Map.Entry<String, String>> responseHeaders = readHeaders();
+      if (status >= 100 && status < 200) {
+        // Interim responses (100 Continue, 103 Early Hints) precede the real one.
+        continue;
+      }
+      byte[] responseBody = readBody(method, status, responseHeaders);
+      return new Response(status, responseHeaders, responseBody);
+    }
+  }
+
+  private int headerBytes;
+
+  private int readStatusLine() throws IOException {
+    String line = readLine();
+    // HTTP/1.1 200 OK   (reason phrase optional)
+    if (line.length() < 12 || !line.startsWith("HTTP/1.") || line.charAt(8) != ' ') {
+      throw new EgressException.BadResponse("upstream did not answer with an HTTP/1.x status line");
+    }
+    String code = line.substring(9, 12);
+    if (!code.chars().allMatch(c -> c >= '0' && c <= '9') || (line.length() > 12 && line.charAt(12) != ' ')) {
+      throw new EgressException.BadResponse("upstream sent a malformed status code");
+    }
+    return Integer.parseInt(code);
+  }
+
+  private List<Map.Entry<String, String>> readHeaders() throws IOException {
+    List<Map.Entry<String, String>> headers = new ArrayList<>();
+    while (true) {
+      String line = readLine();
+      if (line.isEmpty()) {
+        return headers;
+      }
+      if (line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+        throw new EgressException.BadResponse("upstream sent an obsolete folded header");
+      }
+      int colon = line.indexOf(':');
+      if (colon <= 0) {
+        throw new EgressException.BadResponse("upstream sent a header line without a name");
+      }
+      String name = line.substring(0, colon);
+      try {
+        Headers.checkName(name);
+      } catch (EgressException e) {
+        throw new EgressException.BadResponse("upstream sent an invalid header name");
+      }
+      headers.add(Map.entry(name, line.substring(colon + 1).strip()));
+      if (headers.size() > MAX_HEADERS) {
+        throw new EgressException.ResponseTooLarge("upstream sent more than " + MAX_HEADERS + " headers");
+      }
+    }
+  }
+
+  private byte[] readBody(String method, int status, List<Map.Entry<String, String>> headers) throws IOException {
+    if (method.equals("HEAD") || status == 204 || status == 304) {
+      return new byte[0];
+    }
+    String transferEncoding = null;
+    String contentLength = null;
+    for (Map.Entry<String, String> h : headers) {
+      String n = h.getKey().toLowerCase(Locale.ROOT);
+      if (n.equals("transfer-encoding")) {
+        transferEncoding = transferEncoding == null ? h.getValue() : transferEncoding + "," + h.getValue();
+      } else if (n.equals("content-length")) {
+        if (contentLength != null && !contentLength.equals(h.getValue())) {
+          throw new EgressException.BadResponse("upstream sent conflicting Content-Length headers");
+        }
+        contentLength = h.getValue();
+      }
+    }
+    if (transferEncoding != null) {
+      if (!transferEncoding.trim().equalsIgnoreCase("chunked")) {
+        throw new EgressException.BadResponse("upstream used an unsupported Transfer-Encoding");
+      }
+      return readChunked();
+    }
+    if (contentLength != null) {
+      if (!contentLength.matches("[0-9]{1,18}")) {
+        throw new EgressException.BadResponse("upstream sent a malformed Content-Length");
+      }
+      long length = Long.parseLong(contentLength);
+      if (length > maxBodyBytes) {
+        throw tooLarge();
+      }
+      ByteArrayOutputStream body = new ByteArrayOutputStream((int) length);
+      copy(body, length, true);
+      return body.toByteArray();
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    copy(body, Long.MAX_VALUE, false);
+    return body.toByteArray();
+  }
+
+  private byte[] readChunked() throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    while (true) {
+      headerBytes = 0;
+      String sizeLine = readLine();
+      int semi = sizeLine.indexOf(';');
+      String hex = (semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim();
+      if (!hex.matches("[0-9a-fA-F]{1,15}")) {
+        throw new EgressException.BadResponse("upstream sent a malformed chunk size");
+      }
+      long size = Long.parseLong(hex, 16);
+      if (size == 0) {
+        headerBytes = 0;
+        readHeaders(); // trailers, discarded
+        return body.toByteArray();
+      }
+      if (body.size() + size > maxBodyBytes) {
+        throw tooLarge();
+      }
+      copy(body, size, true);
+      if (!readLine().isEmpty()) {
+        throw new EgressException.BadResponse("upstream chunk is longer than its size");
+      }
+    }
+  }
+
+  /** Copies up to {@code length} bytes; with {@code exact}, end of stream before that is an error. */
+  private void copy(ByteArrayOutputStream body, long length, boolean exact) throws IOException {
+    long remaining = length;
+    while (remaining > 0) {
+      if (pos == lim && !fill()) {
+        if (exact) {
+          throw new EgressException.BadResponse("upstream closed the connection before the end of the body");
+        }
+        return;
+      }
+      int n = (int) Math.min(remaining, lim - pos);
+      if (body.size() + (long) n > maxBodyBytes) {
+        throw tooLarge();
+      }
+      body.write(buf, pos, n);
+      pos += n;
+      remaining -= n;
+    }
+  }
+
+  private EgressException tooLarge() {
+    return new EgressException.ResponseTooLarge("response body is larger than the cap of " + maxBodyBytes + " bytes");
+  }
+
+  /** A CRLF (or bare LF) terminated Latin-1 line, counted against the header cap. */
+  private String readLine() throws IOException {
+    StringBuilder sb = new StringBuilder(64);
+    while (true) {
+      if (pos == lim && !fill()) {
+        throw new EgressException.BadResponse("upstream closed the connection in the middle of the response head");
+      }
+      byte b = buf[pos++];
+      if (++headerBytes > MAX_HEADER_BYTES) {
+        throw new EgressException.ResponseTooLarge("response head is larger than " + MAX_HEADER_BYTES + " bytes");
+      }
+      if (b == '\n') {
+        int len = sb.length();
+        if (len > 0 && sb.charAt(len - 1) == '\r') {
+          sb.setLength(len - 1);
+        }
+        return sb.toString();
+      }
+      if (b == 0) {
+        throw new EgressException.BadResponse("upstream sent a NUL byte in the response head");
+      }
+      sb.append((char) (b & 0xFF));
+    }
+  }
+
+  private boolean fill() throws IOException {
+    socket.setSoTimeout(deadline.nextReadTimeoutMillis());
+    int n;
+    try {
+      n = in.read(buf, 0, buf.length);
+    } catch (SocketTimeoutException e) {
+      throw deadline.timeout();
+    }
+    if (n < 0) {
+      return false;
+    }
+    pos = 0;
+    lim = n;
+    return true;
+  }
+}
