@@ -235,6 +235,7 @@ public final class NetworkPolicy {
           RULE_SPECIAL_NAME, "host " + url.host() + " is a local or metadata name; only a cidr rule can allow it");
     }
     if (firstSpecial != null) {
+      firstSpecial = firstUncovered(url, classified).orElse(firstSpecial);
       String of = url.ipLiteral().isPresent() ? "address " : "host " + url.host() + " resolves to ";
       return NetworkDecision.deny(
           RULE_SPECIAL_ADDRESS, of + firstSpecial.describe() + "; only a cidr rule can allow it");
@@ -265,6 +266,27 @@ public final class NetworkPolicy {
       return true;
     }
     return allPublic && rule.hostMatches(url);
+  }
+
+  /** The special address to blame: the first one that no CIDR rule opening this URL covers. */
+  private Optional<AddressClassifier.Classified> firstUncovered(HttpUrl url, List<AddressClassifier.Classified> classified) {
+    for (AddressClassifier.Classified c : classified) {
+      if (c.isPublic()) {
+        continue;
+      }
+      boolean covered = false;
+      for (AllowRule rule : rules) {
+        if (rule.cidr().isPresent() && rule.opens(url)
+            && (rule.cidr().get().contains(c.connectTo()) || rule.cidr().get().contains(c.address()))) {
+          covered = true;
+          break;
+        }
+      }
+      if (!covered) {
+        return Optional.of(c);
+      }
+    }
+    return Optional.empty();
   }
 
   static boolean isSpecialName(String host) {
