@@ -32,10 +32,24 @@ public final class HashValue {
   /** Parses 64 lower-case hex digits; upper case is refused so every hash has one spelling. */
   public static HashValue parse(String hex) {
     Objects.requireNonNull(hex, "hex");
-    if (hex.length() != 2 * Sha256.LENGTH || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+    if (hex.length() != 2 * Sha256.LENGTH) {
       throw new AuditException("invalid_hash", "a hash is 64 lower-case hex digits");
     }
-    return new HashValue(HEX.parseHex(hex));
+    byte[] out = new byte[Sha256.LENGTH];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (byte) ((nibble(hex.charAt(2 * i)) << 4) | nibble(hex.charAt(2 * i + 1)));
+    }
+    return new HashValue(out);
+  }
+
+  private static int nibble(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    throw new AuditException("invalid_hash", "a hash is 64 lower-case hex digits");
   }
 
   /** A copy of the 32 bytes. */

@@ -12,13 +12,25 @@ public final class Sha256 {
   /** Digest length in bytes. */
   public static final int LENGTH = 32;
 
+  /** Cloning a prototype skips the provider lookup of getInstance, which costs more than hashing an event. */
+  private static final MessageDigest PROTOTYPE;
+
+  static {
+    try {
+      PROTOTYPE = MessageDigest.getInstance("SHA-256");
+      PROTOTYPE.clone();
+    } catch (NoSuchAlgorithmException | CloneNotSupportedException e) {
+      throw new IllegalStateException("the JDK provides no cloneable SHA-256", e);
+    }
+  }
+
   private final MessageDigest digest;
 
   private Sha256() {
     try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK provides no SHA-256", e);
+      digest = (MessageDigest) PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 stopped being cloneable", e);
     }
   }
 

@@ -30,8 +30,17 @@ class ExportVerifierTest {
     return FIRST_EVENT_LINE + (int) seq - 1;
   }
 
+  /** Verifies with every signature checked and with sampled signatures; both must agree. */
   private static VerificationResult verify(List<String> lines, Optional<AuditKeyring> keys, Optional<TreeHead> checkpoint) {
-    ExportVerifier v = ExportVerifier.create(keys, checkpoint);
+    VerificationResult every = verify(lines, keys, checkpoint, ExportVerifier.SignatureChecks.EVERY_EVENT);
+    VerificationResult sampled = verify(lines, keys, checkpoint, ExportVerifier.SignatureChecks.SAMPLED);
+    assertThat(sampled.failure()).isEqualTo(every.failure());
+    return every;
+  }
+
+  private static VerificationResult verify(
+      List<String> lines, Optional<AuditKeyring> keys, Optional<TreeHead> checkpoint, ExportVerifier.SignatureChecks checks) {
+    ExportVerifier v = ExportVerifier.create(keys, checkpoint, checks);
     for (String line : lines) {
       if (!v.accept(line)) {
         break;
@@ -191,8 +200,37 @@ class ExportVerifierTest {
     Ed25519.SigningKey foreignKey = AuditFixture.privateKey(66);
     String forgedSig = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(foreignKey.sign(original.hash().bytes()));
     lines.set(lineOf(33), lines.get(lineOf(33)).replace(original.sig(), forgedSig));
-    assertFails(verify(lines), 33, Reason.BAD_SIGNATURE);
-    assertFails(verify(lines, Optional.empty(), Optional.empty()), 33, Reason.BAD_SIGNATURE);
+    ExportVerifier.SignatureChecks every = ExportVerifier.SignatureChecks.EVERY_EVENT;
+    assertFails(verify(lines, Optional.of(trusted), Optional.empty(), every), 33, Reason.BAD_SIGNATURE);
+    assertFails(verify(lines, Optional.empty(), Optional.empty(), every), 33, Reason.BAD_SIGNATURE);
+    // Sampling does not look at this one signature; the event's content is still proven by the chain.
+    assertThat(verify(lines, Optional.of(trusted), Optional.empty(), ExportVerifier.SignatureChecks.SAMPLED).isVerified())
+        .isTrue();
+  }
+
+  @Test
+  void historyRewrittenAndSignedUnderTheTrustedKeyIdWithoutTheKey_failsAtTheFirstRewrittenSeqInBothModes() {
+    int n = 3 * ExportVerifier.SAMPLE_STRIDE + 10;
+    List<AuditEvent> genuine = AuditFixture.chain(T, n, signer);
+    Ed25519.SigningKey foreignKey = AuditFixture.privateKey(66);
+    for (int k : new int[] {1, 70, ExportVerifier.SAMPLE_STRIDE * 2, n - 3, n}) {
+      List<String> lines = new ArrayList<>(AuditFixture.export(T, genuine, List.of(signer.key()), signer));
+      HashValue prev = genuine.get(k - 1).prevHash();
+      for (int seq = k; seq <= n; seq++) {
+        ObjectNode content = genuine.get(seq - 1).contentJson();
+        content.put("prev_hash", prev.hex());
+        if (seq == k) {
+          ((ObjectNode) content.get("body")).put("decision", "forged");
+        }
+        HashValue h = AuditChain.hashOf(prev, CanonicalJson.canonicalize(content));
+        content.put("hash", h.hex());
+        content.put("sig", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(foreignKey.sign(h.bytes())));
+        content.put("kind", "event");
+        lines.set(lineOf(seq), CanonicalJson.canonicalString(content));
+        prev = h;
+      }
+      assertFails(verify(lines), k, Reason.BAD_SIGNATURE);
+    }
   }
 
   @Test
