@@ -75,6 +75,12 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--pepper-file", paramLabel = "FILE", description = "File with the key-hashing pepper (base64, >= 32 bytes); shared by all gateway processes of one database (default <data-dir>/pepper). Env: WARDEN_PEPPER_FILE.")
   String pepperFile;
 
+  @Option(names = "--kek-file", paramLabel = "FILE", description = "File with the key-encryption key of the vault (base64 of 32 bytes, mode 0600). Required with --database-url unless WARDEN_KEK is set; the quick start generates <data-dir>/kek. Env: WARDEN_KEK_FILE (or the key itself in WARDEN_KEK).")
+  String kekFile;
+
+  @Option(names = "--previous-kek-file", paramLabel = "FILE", description = "During a KEK rotation: the old key-encryption key, used only to read keysets not yet re-wrapped. Env: WARDEN_PREVIOUS_KEK_FILE.")
+  String previousKekFile;
+
   private final Function<String, String> env;
 
   ServeCommand() {
@@ -155,6 +161,14 @@ final class ServeCommand implements Callable<Integer> {
     put(s, "tenant_burst", tenantBurst);
     put(s, "operator_key_file", operatorKeyFile);
     put(s, "pepper_file", pepperFile);
+    put(s, "kek_file", kekFile);
+    put(s, "previous_kek_file", previousKekFile);
+    for (String name : GatewayConfig.ENV_ONLY) {
+      String v = env.apply(GatewayConfig.envName(name));
+      if (v != null && !v.isBlank()) {
+        s.put(name, v);
+      }
+    }
     return s;
   }
 
@@ -184,6 +198,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
+      if (GatewayConfig.ENV_ONLY.contains(e.getKey())) {
+        throw new GatewayConfig.InvalidConfigException(
+            "config file " + file + " must not hold '" + e.getKey() + "'; use kek_file or the WARDEN_KEK environment variable");
+      }
       if (!e.getValue().isValueNode()) {
         throw new GatewayConfig.InvalidConfigException("config setting '" + e.getKey() + "' must be a single value");
       }

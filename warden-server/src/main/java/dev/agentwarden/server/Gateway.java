@@ -1,11 +1,15 @@
 package dev.agentwarden.server;
 
+import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.crypto.KeyHasher;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.EmbeddedPostgres;
 import dev.agentwarden.store.JdbcUrls;
 import dev.agentwarden.store.Migrations;
 import dev.agentwarden.store.OperatorKeys;
+import dev.agentwarden.store.ProviderRegistry;
+import dev.agentwarden.store.StoreException;
+import dev.agentwarden.store.Vault;
 import dev.agentwarden.store.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,12 +41,17 @@ public final class Gateway implements AutoCloseable {
   private final Database db;
   private final WardenServer server;
   private final Optional<String> newOperatorKey;
+  private final Vault vault;
+  private final ProviderRegistry providers;
 
-  private Gateway(Optional<EmbeddedPostgres> embedded, Database db, WardenServer server, Optional<String> newOperatorKey) {
+  private Gateway(Optional<EmbeddedPostgres> embedded, Database db, WardenServer server, Optional<String> newOperatorKey,
+      Vault vault, ProviderRegistry providers) {
     this.embedded = embedded;
     this.db = db;
     this.server = server;
     this.newOperatorKey = newOperatorKey;
+    this.vault = vault;
+    this.providers = providers;
   }
 
   /** Starts everything; on failure, whatever was started is stopped again. */
@@ -65,8 +74,14 @@ public final class Gateway implements AutoCloseable {
       log.event("info", "database ready", Map.of("database", JdbcUrls.masked(adminUrl), "embedded", embedded.isPresent()));
       db = Database.connect(adminUrl, appPassword, config.databasePoolSize());
       checkPepper(db, hasher);
+      Vault vault = openVault(config, db, embedded.isPresent(), log);
+      ProviderRegistry providers = ProviderRegistry.of(db, vault);
+      VaultEvents vaultEvents = new VaultEvents(log);
+      List<ApiService> services = new java.util.ArrayList<>(List.of(
+          new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents)));
+      services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
-          readiness(adminUrl), extraServices);
+          readiness(adminUrl), services);
       // Minted last, so that a start that fails earlier never stores a key nobody was shown.
       Optional<String> operatorKey;
       try {
@@ -76,7 +91,7 @@ public final class Gateway implements AutoCloseable {
         throw e;
       }
       log.event("info", "listening", Map.of("bind", config.bind(), "port", server.port()));
-      return new Gateway(embedded, db, server, operatorKey);
+      return new Gateway(embedded, db, server, operatorKey, vault, providers);
     } catch (RuntimeException e) {
       if (db != null) {
         db.close();
@@ -101,6 +116,41 @@ public final class Gateway implements AutoCloseable {
 
   public Database database() {
     return db;
+  }
+
+  /** The vault: secrets, brokering, key rotation and crypto-shredding. */
+  public Vault vault() {
+    return vault;
+  }
+
+  /** The tenants' model providers, whose keys live in the vault. */
+  public ProviderRegistry providers() {
+    return providers;
+  }
+
+  /**
+   * Loads the KEK ({@link KekSource}) and opens the vault, which proves the KEK against the
+   * installation's check values: a wrong KEK stops the start here, naming both key ids.
+   */
+  static Vault openVault(GatewayConfig config, Database db, boolean embedded, RequestLog log) {
+    KekSource.Loaded kek = KekSource.load(config.kekFile(), config.kek(), config.dataDir(), embedded);
+    List<KeyEncryptionKey> previous = config.previousKekFile().map(f -> List.of(KekSource.readFile(f))).orElse(List.of());
+    Vault vault;
+    try {
+      vault = Vault.open(db, kek.kek(), previous);
+    } catch (StoreException e) {
+      if (e.code().equals("kek_mismatch")) {
+        throw new GatewayConfig.InvalidConfigException(e.getMessage());
+      }
+      throw e;
+    }
+    log.event("info", "vault ready", Map.of("kek_id", kek.kek().keyId(), "kek_source", kek.origin(),
+        "previous_keks", previous.size()));
+    if (kek.generated()) {
+      log.event("warn", "generated a new key-encryption key", Map.of("kek_source", kek.origin(), "advice",
+          "back this file up apart from the database: without it no stored secret can be decrypted"));
+    }
+    return vault;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.agentwarden.server;
 
+import dev.agentwarden.core.crypto.SecretValue;
 import dev.agentwarden.store.JdbcUrls;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -29,13 +30,22 @@ public record GatewayConfig(
     double tenantRatePerSecond,
     double tenantBurst,
     Optional<Path> operatorKeyFile,
-    Optional<Path> pepperFile) {
+    Optional<Path> pepperFile,
+    Optional<Path> kekFile,
+    Optional<Path> previousKekFile,
+    Optional<SecretValue> kek) {
 
   /** Every setting name, in the order {@code --help} lists them. */
   public static final Set<String> NAMES = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(java.util.List.of(
       "bind", "port", "data_dir", "database_url", "database_pool_size", "max_body_bytes",
       "key_rate_per_second", "key_burst", "tenant_rate_per_second", "tenant_burst",
-      "operator_key_file", "pepper_file")));
+      "operator_key_file", "pepper_file", "kek_file", "previous_kek_file")));
+
+  /**
+   * Settings taken only from the environment, never from a flag (visible in the process list)
+   * or the config file (often world-readable): {@code WARDEN_KEK}, the key-encryption key itself.
+   */
+  public static final Set<String> ENV_ONLY = Set.of("kek");
 
   private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
 
@@ -54,7 +64,7 @@ public record GatewayConfig(
    */
   public static GatewayConfig from(Map<String, String> settings) {
     for (String name : settings.keySet()) {
-      if (!NAMES.contains(name)) {
+      if (!NAMES.contains(name) && !ENV_ONLY.contains(name)) {
         throw new InvalidConfigException("unknown setting '" + name + "'; known settings: " + String.join(", ", NAMES));
       }
     }
@@ -77,8 +87,12 @@ public record GatewayConfig(
     double tenantBurst = decimal(s, "tenant_burst", 400, 1, 10_000_000);
     Optional<Path> operatorKeyFile = Optional.ofNullable(s.get("operator_key_file")).filter(v -> !v.isBlank()).map(Path::of);
     Optional<Path> pepperFile = Optional.ofNullable(s.get("pepper_file")).filter(v -> !v.isBlank()).map(Path::of);
+    Optional<Path> kekFile = Optional.ofNullable(s.get("kek_file")).filter(v -> !v.isBlank()).map(Path::of);
+    Optional<Path> previousKekFile =
+        Optional.ofNullable(s.get("previous_kek_file")).filter(v -> !v.isBlank()).map(Path::of);
+    Optional<SecretValue> kek = Optional.ofNullable(s.get("kek")).filter(v -> !v.isBlank()).map(SecretValue::of);
     return new GatewayConfig(bind, port, dataDir, url, pool, maxBody, keyRate, keyBurst, tenantRate, tenantBurst,
-        operatorKeyFile, pepperFile);
+        operatorKeyFile, pepperFile, kekFile, previousKekFile, kek);
   }
 
   /** The settings the HTTP layer needs. */
@@ -151,6 +165,8 @@ public record GatewayConfig(
         + ", key_rate_per_second=" + keyRatePerSecond + ", key_burst=" + keyBurst
         + ", tenant_rate_per_second=" + tenantRatePerSecond + ", tenant_burst=" + tenantBurst
         + ", operator_key_file=" + operatorKeyFile.map(Path::toString).orElse("(print)")
-        + ", pepper_file=" + pepperFile.map(Path::toString).orElse("(data dir)") + "]";
+        + ", pepper_file=" + pepperFile.map(Path::toString).orElse("(data dir)")
+        + ", kek_file=" + kekFile.map(Path::toString).orElse(kek.isPresent() ? "(WARDEN_KEK)" : "(data dir)")
+        + ", previous_kek_file=" + previousKekFile.map(Path::toString).orElse("(none)") + "]";
   }
 }

@@ -1,6 +1,8 @@
 package dev.agentwarden.server;
 
 import dev.agentwarden.core.CoreException;
+import dev.agentwarden.core.crypto.CryptoException;
+import dev.agentwarden.core.vault.VaultException;
 import dev.agentwarden.store.StoreException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,12 +20,28 @@ final class Problems {
   static ApiException classify(Throwable e) {
     return switch (e) {
       case ApiException api -> api;
+      case VaultException vault -> new ApiException(vaultStatus(vault.code()), vault.code(), vault.getMessage());
+      // Stored keys or ciphertexts that do not open are the server's problem, not the caller's.
+      case CryptoException crypto when !crypto.code().startsWith("invalid_") ->
+          new ApiException(500, crypto.code(), "the vault cannot decrypt this tenant's data");
+      case StoreException store when store.code().equals("kek_mismatch") ->
+          new ApiException(500, "kek_mismatch", "the vault's key-encryption key does not match this data");
       case CoreException core -> new ApiException(400, core.code(), core.getMessage());
       case StoreException store when store.code().equals("conflict") ->
           ApiException.conflict("conflict", "a resource with the same unique name already exists");
       case StoreException store when store.code().equals("database_unavailable") ->
           new ApiException(503, "database_unavailable", "the database is unavailable; retry later", Map.of("Retry-After", "1"));
       default -> new ApiException(500, "internal_error", "internal error");
+    };
+  }
+
+  static int vaultStatus(String code) {
+    return switch (code) {
+      case "secret_not_found", "provider_not_found" -> 404;
+      case "host_not_allowed", "provider_disabled" -> 403;
+      case "secret_in_use" -> 409;
+      case "secret_host_mismatch" -> 422;
+      default -> 400;
     };
   }
 

@@ -51,7 +51,7 @@ public record SecretRef(String name) {
     if (s == null) {
       return "nothing";
     }
-    // Names are not secret, but a caller may paste a key where a name belongs: show little.
-    return s.length() <= 40 ? "'" + s + "'" : "a value of " + s.length() + " characters";
+    // Names are not secret, but a caller may paste a key where a name belongs: never echo it.
+    return "a value of " + s.length() + " characters";
   }
 }
