@@ -98,12 +98,16 @@ public final class ApiRequest {
     if (body.length == 0) {
       throw ApiException.badRequest("body_required", "a JSON body is required");
     }
-    return Json.read(body, type);
+    T value = Json.read(body, type);
+    if (value == null) {
+      throw ApiException.badRequest("body_required", "the body must be a JSON object, not null");
+    }
+    return value;
   }
 
   /** The JSON body as {@code type}, or {@code fallback} when the request has no body. */
   public <T> T bodyOr(Class<T> type, T fallback) {
-    return body.length == 0 ? fallback : Json.read(body, type);
+    return body.length == 0 ? fallback : body(type);
   }
 
   /** The raw body bytes (already checked for size and UTF-8). */

@@ -38,8 +38,9 @@ public final class WardenServer implements AutoCloseable {
         .host(settings.bind())
         .port(settings.port())
         .shutdownHook(false)
-        // Our pipeline enforces the body limit with a problem response; this is a backstop.
-        .maxPayloadSize(settings.maxBodyBytes() * 4)
+        // The pipeline enforces the body limit with a problem response before reading more
+        // than the limit; Helidon's own limit is only a backstop far above it.
+        .maxPayloadSize(Math.max(64L * 1024 * 1024, settings.maxBodyBytes() * 4))
         .routing(r -> r.any(dispatcher))
         .build()
         .start();

@@ -1,0 +1,112 @@
+package dev.agentwarden.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentwarden.core.auth.Role;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tenant A's keys aimed at tenant B's resources. Every tenant route with a path parameter must
+ * be listed in {@link #PROBES} with a way to name one of B's resources: a new endpoint joins the
+ * suite by being listed, and {@link #everyTenantRouteWithAPathParameter_isListed} fails until it is.
+ */
+@Tag("database")
+class CrossTenantTest {
+  /** What a probe needs: B's resources and a body that is valid apart from the foreign id. */
+  record Fixture(String tenantOfB, String keyOfB) {}
+
+  record Probe(Function<Fixture, String> path, String body) {}
+
+  static final Map<String, Probe> PROBES = new LinkedHashMap<>();
+
+  static {
+    PROBES.put("GET /v1/keys/{id}", new Probe(f -> "/v1/keys/" + f.keyOfB(), null));
+    PROBES.put("DELETE /v1/keys/{id}", new Probe(f -> "/v1/keys/" + f.keyOfB(), null));
+    PROBES.put("POST /v1/keys/{id}/rotate", new Probe(f -> "/v1/keys/" + f.keyOfB(), "{\"grace_seconds\":0}"));
+  }
+
+  private static TestGateway gw;
+  private static TestGateway.NewTenant a;
+  private static TestGateway.NewTenant b;
+  private static Fixture fixture;
+
+  @BeforeAll
+  static void seed() {
+    gw = TestGateway.start();
+    a = gw.createTenant("tenant-a");
+    b = gw.createTenant("tenant-b");
+    String[] keyOfB = gw.createKey(b.adminKey(), "b-key", "agent");
+    fixture = new Fixture(b.id(), keyOfB[0]);
+  }
+
+  @AfterAll
+  static void stop() {
+    gw.close();
+  }
+
+  private static boolean tenantRoute(ApiRoute r) {
+    return !r.isPublic() && r.roles().stream().anyMatch(role -> role != Role.OPERATOR);
+  }
+
+  @Test
+  void everyTenantRouteWithAPathParameter_isListed() {
+    List<String> unlisted = new ArrayList<>();
+    for (ApiRoute r : gw.gateway().routes()) {
+      String name = r.method() + " " + r.template();
+      if (tenantRoute(r) && r.template().contains("{") && !PROBES.containsKey(name)) {
+        unlisted.add(name);
+      }
+    }
+    assertThat(unlisted).as("tenant routes missing from CrossTenantTest.PROBES").isEmpty();
+  }
+
+  @Test
+  void aKeysOfA_onBsIds_answer404_andChangeNothing() {
+    for (Map.Entry<String, Probe> e : PROBES.entrySet()) {
+      String method = e.getKey().substring(0, e.getKey().indexOf(' '));
+      String template = e.getKey().substring(method.length() + 1);
+      String path = resolve(template, e.getValue().path().apply(fixture));
+      byte[] body = e.getValue().body() == null ? null : e.getValue().body().getBytes(StandardCharsets.UTF_8);
+      TestGateway.Reply r = gw.send(method, path, a.adminKey(), body == null ? null : "application/json", body, Map.of());
+      assertThat(r.status()).as(e.getKey() + " -> " + r.body()).isEqualTo(404);
+      assertThat(r.body()).doesNotContain(fixture.keyOfB()).doesNotContain(b.id());
+    }
+    // B's key survived every probe, including DELETE and rotate.
+    TestGateway.Reply mine = gw.get("/v1/keys/" + fixture.keyOfB(), b.adminKey());
+    assertThat(mine.json().path("status").asText()).isEqualTo("active");
+    assertThat(mine.json().path("rotated_at").isNull()).isTrue();
+  }
+
+  @Test
+  void everyTenantListing_withAsKey_showsNothingOfB() {
+    for (ApiRoute r : gw.gateway().routes()) {
+      if (!tenantRoute(r) || !r.method().equals("GET") || r.template().contains("{")) {
+        continue;
+      }
+      TestGateway.Reply reply = gw.get(r.template(), a.adminKey());
+      assertThat(reply.body()).as(r.template()).doesNotContain(b.id()).doesNotContain(fixture.keyOfB());
+    }
+  }
+
+  @Test
+  void aTenantKey_onOperatorRoutes_isForbidden() {
+    assertThat(gw.get("/v1/tenants/" + b.id(), a.adminKey()).status()).isEqualTo(403);
+    assertThat(gw.post("/v1/tenants/" + b.id() + "/suspend", a.adminKey(), "").status()).isEqualTo(403);
+    assertThat(gw.get("/v1/tenants/" + b.id(), gw.operatorKey()).json().path("status").asText()).isEqualTo("active");
+  }
+
+  /** Replaces the template's single parameter by the probe's id, keeping the rest of the template. */
+  private static String resolve(String template, String probePath) {
+    String id = probePath.substring(probePath.lastIndexOf('/') + 1);
+    return template.replaceFirst("\\{[^}]+}", id);
+  }
+}
