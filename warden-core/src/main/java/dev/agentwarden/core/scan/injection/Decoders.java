@@ -1,0 +1,216 @@
+package dev.agentwarden.core.scan.injection;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Decoding layers an attacker uses to slip instructions past filters. Each returns the decoded
+ * texts it found (possibly none); the scanner applies them recursively up to a depth limit.
+ */
+final class Decoders {
+  /** A decoded layer and the encoding it came from. */
+  record Layer(String encoding, String text) {}
+
+  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/_-]{16,}={0,2}");
+  private static final Pattern HEX = Pattern.compile("(?:(?:\\\\x|0x)?[0-9a-fA-F]{2}[\\s,:]?){12,}");
+  private static final Pattern URL_ESCAPE = Pattern.compile("%[0-9a-fA-F]{2}");
+  private static final Pattern HTML_ENTITY = Pattern.compile("&(?:#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
+  private static final int MAX_LAYER_CHARS = 64 * 1024;
+
+  private Decoders() {}
+
+  static List<Layer> decode(String text) {
+    List<Layer> out = new ArrayList<>();
+    base64(text, out);
+    hex(text, out);
+    url(text, out);
+    html(text, out);
+    rot13(text, out);
+    leet(text, out);
+    return out;
+  }
+
+  private static void base64(String text, List<Layer> out) {
+    Matcher m = BASE64.matcher(text);
+    StringBuilder decoded = new StringBuilder();
+    while (m.find() && decoded.length() < MAX_LAYER_CHARS) {
+      String token = m.group().replace('-', '+').replace('_', '/');
+      String body = token.replace("=", "");
+      if (body.length() % 4 == 1) {
+        continue;
+      }
+      try {
+        byte[] bytes = Base64.getDecoder().decode(pad(body));
+        String s = new String(bytes, StandardCharsets.UTF_8);
+        if (looksLikeText(s)) {
+          decoded.append(s).append('\n');
+        }
+      } catch (IllegalArgumentException notBase64) {
+        // Not base64 after all.
+      }
+    }
+    if (!decoded.isEmpty()) {
+      out.add(new Layer("base64", decoded.toString()));
+    }
+  }
+
+  private static String pad(String body) {
+    int rem = body.length() % 4;
+    return rem == 0 ? body : body + "=".repeat(4 - rem);
+  }
+
+  private static void hex(String text, List<Layer> out) {
+    Matcher m = HEX.matcher(text);
+    StringBuilder decoded = new StringBuilder();
+    while (m.find() && decoded.length() < MAX_LAYER_CHARS) {
+      String digits = m.group().replaceAll("\\\\x|0x|[\\s,:]", "");
+      if (digits.length() % 2 != 0) {
+        digits = digits.substring(0, digits.length() - 1);
+      }
+      byte[] bytes = new byte[digits.length() / 2];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = (byte) Integer.parseInt(digits.substring(2 * i, 2 * i + 2), 16);
+      }
+      String s = new String(bytes, StandardCharsets.UTF_8);
+      if (looksLikeText(s)) {
+        decoded.append(s).append('\n');
+      }
+    }
+    if (!decoded.isEmpty()) {
+      out.add(new Layer("hex", decoded.toString()));
+    }
+  }
+
+  private static void url(String text, List<Layer> out) {
+    Matcher m = URL_ESCAPE.matcher(text);
+    int count = 0;
+    while (m.find() && count < 3) {
+      count++;
+    }
+    if (count < 3) {
+      return;
+    }
+    try {
+      String s = java.net.URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
+      if (!s.equals(text)) {
+        out.add(new Layer("url", s));
+      }
+    } catch (IllegalArgumentException malformed) {
+      // A stray % that is not an escape: nothing to decode.
+    }
+  }
+
+  private static void html(String text, List<Layer> out) {
+    Matcher m = HTML_ENTITY.matcher(text);
+    StringBuilder sb = new StringBuilder();
+    int at = 0;
+    int count = 0;
+    while (m.find()) {
+      String e = m.group();
+      String replacement;
+      if (e.startsWith("&#x") || e.startsWith("&#X")) {
+        replacement = codePoint(Integer.parseInt(e.substring(3, e.length() - 1), 16));
+      } else if (e.startsWith("&#")) {
+        replacement = codePoint(Integer.parseInt(e.substring(2, e.length() - 1)));
+      } else {
+        replacement = switch (e) {
+          case "&lt;" -> "<";
+          case "&gt;" -> ">";
+          case "&amp;" -> "&";
+          case "&quot;" -> "\"";
+          case "&apos;" -> "'";
+          case "&nbsp;" -> " ";
+          default -> e;
+        };
+      }
+      sb.append(text, at, m.start()).append(replacement);
+      at = m.end();
+      count++;
+    }
+    if (count >= 2) {
+      sb.append(text, at, text.length());
+      out.add(new Layer("html", sb.toString()));
+    }
+  }
+
+  private static String codePoint(int cp) {
+    return Character.isValidCodePoint(cp) ? new String(Character.toChars(cp)) : "";
+  }
+
+  private static void rot13(String text, List<Layer> out) {
+    StringBuilder sb = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c >= 'a' && c <= 'z') {
+        c = (char) ('a' + (c - 'a' + 13) % 26);
+      } else if (c >= 'A' && c <= 'Z') {
+        c = (char) ('A' + (c - 'A' + 13) % 26);
+      }
+      sb.append(c);
+    }
+    String s = sb.toString();
+    // Only a rot13 layer that reads as an instruction is worth scanning; most text is not rot13.
+    if (PatternCatalog.DECODED_TRIGGER.matcher(s).find()) {
+      out.add(new Layer("rot13", s));
+    }
+  }
+
+  private static void leet(String text, List<Layer> out) {
+    StringBuilder sb = new StringBuilder(text.length());
+    int substitutions = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean inWord =
+          i > 0 && Character.isLetter(text.charAt(i - 1))
+              || i + 1 < text.length() && Character.isLetter(text.charAt(i + 1));
+      char r = c;
+      if (inWord) {
+        r = switch (c) {
+          case '0' -> 'o';
+          case '1', '!' -> 'i';
+          case '3' -> 'e';
+          case '4', '@' -> 'a';
+          case '5', '$' -> 's';
+          case '7', '+' -> 't';
+          case '8' -> 'b';
+          case '|' -> 'l';
+          default -> c;
+        };
+      }
+      if (r != c) {
+        substitutions++;
+      }
+      sb.append(r);
+    }
+    if (substitutions >= 2) {
+      out.add(new Layer("leetspeak", sb.toString()));
+    }
+  }
+
+  /** Mostly printable, with letters and spaces: what an instruction looks like once decoded. */
+  static boolean looksLikeText(String s) {
+    if (s.length() < 8) {
+      return false;
+    }
+    int printable = 0;
+    int letters = 0;
+    int spaces = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\uFFFD' || c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+        continue;
+      }
+      printable++;
+      if (Character.isLetter(c)) {
+        letters++;
+      } else if (c == ' ') {
+        spaces++;
+      }
+    }
+    return printable >= 0.9 * s.length() && letters >= 0.5 * s.length() && spaces >= 1;
+  }
+}

@@ -1,0 +1,151 @@
+package dev.agentwarden.core.scan.secrets;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.CRC32;
+
+/** The tests a candidate secret must pass beyond its pattern: entropy, checksums, placeholders. */
+final class CandidateChecks {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String BASE62 =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+  /**
+   * Words that documentation, templates and tests use where a real value would go. A candidate
+   * containing one is an example, not a leak.
+   */
+  private static final List<String> PLACEHOLDER_WORDS =
+      List.of(
+          "example", "xxxxx", "placeholder", "your_", "your-", "yourkey", "yourtoken", "yourpass",
+          "changeme", "change_me", "redacted", "dummy", "sample", "insert", "replace_me",
+          "****", "....", "…", "${", "{{", "%s", "%(", "<", ">", "foobar", "lorem",
+          "notreal", "not_real", "fake_", "_fake", "abcdefghij", "1234567890abcdefgh",
+          "secret_here", "key_here", "token_here", "here_");
+
+  private CandidateChecks() {}
+
+  /** Shannon entropy of the chars of {@code s}, in bits per char. */
+  static double entropy(CharSequence s) {
+    int n = s.length();
+    if (n == 0) {
+      return 0;
+    }
+    int[] counts = new int[128];
+    java.util.Map<Character, Integer> other = null;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 128) {
+        counts[c]++;
+      } else {
+        if (other == null) {
+          other = new java.util.HashMap<>();
+        }
+        other.merge(c, 1, Integer::sum);
+      }
+    }
+    double h = 0;
+    for (int c : counts) {
+      if (c > 0) {
+        double p = (double) c / n;
+        h -= p * Math.log(p);
+      }
+    }
+    if (other != null) {
+      for (int c : other.values()) {
+        double p = (double) c / n;
+        h -= p * Math.log(p);
+      }
+    }
+    return h / Math.log(2);
+  }
+
+  static boolean looksLikePlaceholder(String secret) {
+    String lower = secret.toLowerCase(Locale.ROOT);
+    for (String word : PLACEHOLDER_WORDS) {
+      if (lower.contains(word)) {
+        return true;
+      }
+    }
+    // A value that is an environment or template reference is a pointer to a secret.
+    return lower.startsWith("$") || lower.startsWith("%") || lower.startsWith("@")
+        || longestRun(lower) * 2 > lower.length();
+  }
+
+  private static int longestRun(String s) {
+    int best = 0;
+    int run = 0;
+    for (int i = 0; i < s.length(); i++) {
+      run = i > 0 && s.charAt(i) == s.charAt(i - 1) ? run + 1 : 1;
+      best = Math.max(best, run);
+    }
+    return best;
+  }
+
+  static boolean hasLetterAndDigit(String s) {
+    boolean letter = false;
+    boolean digit = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      letter |= Character.isLetter(c);
+      digit |= Character.isDigit(c);
+    }
+    return letter && digit;
+  }
+
+  /**
+   * GitHub's (and npm's) token checksum: the last six chars are the CRC32 of the 30 random chars
+   * before them, in base62, left-padded with zeros.
+   */
+  static boolean crc32Valid(String token) {
+    int underscore = token.lastIndexOf('_');
+    String body = token.substring(underscore + 1);
+    if (body.length() != 36) {
+      return false;
+    }
+    CRC32 crc = new CRC32();
+    crc.update(body.substring(0, 30).getBytes(StandardCharsets.US_ASCII));
+    return base62(crc.getValue(), 6).equals(body.substring(30));
+  }
+
+  static String base62(long value, int width) {
+    StringBuilder sb = new StringBuilder();
+    long v = value;
+    while (v > 0) {
+      sb.append(BASE62.charAt((int) (v % 62)));
+      v /= 62;
+    }
+    while (sb.length() < width) {
+      sb.append('0');
+    }
+    return sb.reverse().toString();
+  }
+
+  /** A JWT's header and payload are base64url JSON objects; the header names alg or typ. */
+  static boolean jwtValid(String token) {
+    String[] parts = token.split("\\.", -1);
+    if (parts.length < 2) {
+      return false;
+    }
+    JsonNode header = base64Json(parts[0]);
+    JsonNode payload = base64Json(parts[1]);
+    return header != null
+        && header.isObject()
+        && (header.has("alg") || header.has("typ"))
+        && payload != null
+        && payload.isObject();
+  }
+
+  private static JsonNode base64Json(String part) {
+    try {
+      byte[] bytes = Base64.getUrlDecoder().decode(part.replace('+', '-').replace('/', '_').replace("=", ""));
+      return JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException | JsonProcessingException e) {
+      return null;
+    }
+  }
+}

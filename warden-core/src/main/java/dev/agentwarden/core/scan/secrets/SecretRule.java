@@ -1,0 +1,64 @@
+package dev.agentwarden.core.scan.secrets;
+
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One credential format: the keywords that must occur near it, the pattern that finds it, and
+ * the validation that a candidate must pass.
+ *
+ * @param id stable lower-kebab id, used in findings and redaction markers
+ * @param confidence confidence of a validated match, in (0, 1]
+ * @param keywords lower-case ASCII strings, one of which occurs in or next to every match
+ * @param minEntropy minimum Shannon entropy (bits per char) of the secret part
+ * @param flags validations and options, see {@link Flag}
+ * @param pattern the regex; the named group {@code s}, when present, is the secret part
+ */
+record SecretRule(
+    String id,
+    double confidence,
+    List<String> keywords,
+    double minEntropy,
+    Set<Flag> flags,
+    Pattern pattern) {
+
+  enum Flag {
+    /** GitHub-style token: the last 6 base62 chars are the CRC32 of the 30 before them. */
+    CRC32,
+    /** A JSON Web Token: header and payload must decode to JSON objects. */
+    JWT,
+    /** Matches may span many lines (PEM blocks): search a wider window around the keyword. */
+    LONG,
+    /** Placeholder-looking values are not exempted (the format itself is unambiguous). */
+    RAW,
+    /** The secret must contain a digit and a letter (random tokens almost always do). */
+    MIXED
+  }
+
+  SecretRule {
+    if (!id.matches("[a-z0-9]+(-[a-z0-9]+)*")) {
+      throw new IllegalArgumentException("rule id must be lower-kebab: " + id);
+    }
+    if (!(confidence > 0 && confidence <= 1)) {
+      throw new IllegalArgumentException("confidence of " + id + " must be in (0, 1]");
+    }
+    if (keywords.isEmpty()) {
+      throw new IllegalArgumentException("rule " + id + " needs at least one keyword");
+    }
+    keywords = List.copyOf(keywords);
+    flags = Set.copyOf(flags);
+  }
+
+  boolean has(Flag flag) {
+    return flags.contains(flag);
+  }
+
+  int windowAfter() {
+    return has(Flag.LONG) ? 16_384 : 512;
+  }
+
+  int windowBefore() {
+    return has(Flag.LONG) ? 64 : 256;
+  }
+}

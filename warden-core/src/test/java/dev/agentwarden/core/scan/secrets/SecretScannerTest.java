@@ -1,0 +1,93 @@
+package dev.agentwarden.core.scan.secrets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentwarden.core.scan.Finding;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SecretScannerTest {
+  private final SecretScanner scanner = SecretScanner.standard();
+
+  // Built from parts so this source file does not itself look like it holds a key.
+  private static final String AWS_KEY = "AKIA" + "Q3EGRIFWWBHB7ZK4";
+  private static final String WARDEN_KEY = "wdn_" + "k3y1d0042_" + "Zq8rT2mXw9LbV4nC7pYs1HdK6fJ0aGe3";
+
+  @Test
+  void bundledTable_hasAtLeastTwoHundredRules() {
+    assertThat(scanner.ruleIds()).hasSizeGreaterThanOrEqualTo(200).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void awsAccessKey_isFoundWithRuleIdSpanAndConfidence() {
+    String text = "aws_access_key_id = " + AWS_KEY + "\n";
+    List<Finding> findings = scanner.scan(text);
+    assertThat(findings).singleElement().satisfies(f -> {
+      assertThat(f.ruleId()).isEqualTo("aws-access-key-id");
+      assertThat(text.substring(f.start(), f.end())).isEqualTo(AWS_KEY);
+      assertThat(f.confidence()).isBetween(0.5, 1.0);
+      assertThat(f.description()).doesNotContain(AWS_KEY);
+    });
+  }
+
+  @Test
+  void wardenApiKey_isFound() {
+    assertThat(scanner.scan("Authorization: Bearer " + WARDEN_KEY))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("agentwarden-api-key"));
+  }
+
+  @Test
+  void redaction_keepsStructureAndIsIdempotent() {
+    String text = "key=" + AWS_KEY + "\ntoken: \"" + WARDEN_KEY + "\"\n";
+    String once = scanner.redact(text);
+    assertThat(once).isEqualTo("key=AKIA\u2026[REDACTED:aws-access-key-id]\ntoken: \"wdn_\u2026[REDACTED:agentwarden-api-key]\"\n");
+    assertThat(scanner.redact(once)).isEqualTo(once);
+    assertThat(scanner.scan(once)).isEmpty();
+  }
+
+  @Test
+  void placeholdersAndTemplates_areNotSecrets() {
+    assertThat(scanner.scan("aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}")).isEmpty();
+    assertThat(scanner.scan("password = \"<your-password-here>\"")).isEmpty();
+    assertThat(scanner.scan("AKIAXXXXXXXXXXXXXXXX")).isEmpty();
+  }
+
+  @Test
+  void githubChecksum_raisesConfidenceOnlyWhenValid() {
+    String random = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1";
+    String valid = "ghp_" + random + CandidateChecks.base62(crc(random), 6);
+    String invalid = "ghp_" + random + "000000";
+    assertThat(scanner.scan(valid)).singleElement().satisfies(f -> assertThat(f.confidence()).isEqualTo(0.99));
+    assertThat(scanner.scan(invalid)).singleElement().satisfies(f -> assertThat(f.confidence()).isLessThan(0.7));
+  }
+
+  private static long crc(String s) {
+    java.util.zip.CRC32 c = new java.util.zip.CRC32();
+    c.update(s.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return c.getValue();
+  }
+
+  @Test
+  void overlappingFindings_areMergedIntoOne() {
+    Finding a = new Finding(dev.agentwarden.core.scan.ScanKind.SECRETS, "a", 0, 10, 0.5, "a");
+    Finding b = new Finding(dev.agentwarden.core.scan.ScanKind.SECRETS, "b", 5, 20, 0.9, "b");
+    Finding c = new Finding(dev.agentwarden.core.scan.ScanKind.SECRETS, "c", 30, 40, 0.7, "c");
+    assertThat(SecretScanner.merge(List.of(c, b, a)))
+        .extracting(Finding::ruleId, Finding::start, Finding::end)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("b", 0, 20), org.assertj.core.groups.Tuple.tuple("c", 30, 40));
+  }
+
+  @Test
+  void jwt_needsJsonHeaderAndPayload() {
+    String header = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"HS256\"}".getBytes());
+    String payload = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("{\"sub\":\"42\",\"n\":\"x\"}".getBytes());
+    assertThat(scanner.scan(header + "." + payload + ".c2lnbmF0dXJlLXZhbHVl"))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("jwt"));
+    assertThat(scanner.scan("eyJub3Rqc29uIGF0IGFsbA.eyJub3Rqc29uIGVpdGhlcg.abc")).isEmpty();
+  }
+
+  @Test
+  void textWithoutKeywords_isNotSearchedAndYieldsNothing() {
+    assertThat(scanner.scan("The quick brown fox jumps over the lazy dog. ".repeat(1000))).isEmpty();
+  }
+}
