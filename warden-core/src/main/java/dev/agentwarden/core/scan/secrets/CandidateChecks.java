@@ -25,7 +25,8 @@ final class CandidateChecks {
           "changeme", "change_me", "redacted", "dummy", "sample", "insert", "replace_me",
           "****", "....", "…", "${", "{{", "%s", "%(", "<", ">", "foobar", "lorem",
           "notreal", "not_real", "fake_", "_fake", "abcdefghij", "1234567890abcdefgh",
-          "secret_here", "key_here", "token_here", "here_");
+          "secret_here", "key_here", "token_here", "here_", "changeit", "not-secret", "not_secret",
+          "notsecret", "not-a-secret");
 
   private CandidateChecks() {}
 
@@ -85,6 +86,17 @@ final class CandidateChecks {
     }
     return best;
   }
+
+  /**
+   * A namespaced name such as {@code agentwarden.vault.secret.v1} or {@code my-app-token}:
+   * lower-case words joined by dots, dashes or underscores. Labels, not passwords.
+   */
+  static boolean looksLikeIdentifier(String s) {
+    return IDENTIFIER.matcher(s).matches();
+  }
+
+  private static final java.util.regex.Pattern IDENTIFIER =
+      java.util.regex.Pattern.compile("[a-z]{2,}(?:[._-](?:[a-z]{2,}|v?[0-9]{1,3}))+");
 
   static boolean hasLetterAndDigit(String s) {
     boolean letter = false;

@@ -33,7 +33,9 @@ record SecretRule(
     /** Placeholder-looking values are not exempted (the format itself is unambiguous). */
     RAW,
     /** The secret must contain a digit and a letter (random tokens almost always do). */
-    MIXED
+    MIXED,
+    /** A value that reads as a dotted or dashed lower-case name is a label, not a secret. */
+    WORDY
   }
 
   SecretRule {

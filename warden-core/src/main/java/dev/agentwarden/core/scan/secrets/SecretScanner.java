@@ -145,6 +145,9 @@ public final class SecretScanner {
     if (!rule.has(SecretRule.Flag.RAW) && CandidateChecks.looksLikePlaceholder(secret)) {
       return 0;
     }
+    if (rule.has(SecretRule.Flag.WORDY) && CandidateChecks.looksLikeIdentifier(secret)) {
+      return 0;
+    }
     if (rule.has(SecretRule.Flag.MIXED) && !CandidateChecks.hasLetterAndDigit(secret)) {
       return 0;
     }
