@@ -387,6 +387,9 @@ public final class HttpUrl {
   }
 
   private static boolean isDoubleDot(String s) {
+    if (s.length() < 2 || s.length() > 6) {
+      return false;
+    }
     String l = s.toLowerCase(Locale.ROOT);
     return l.equals("..") || l.equals(".%2e") || l.equals("%2e.") || l.equals("%2e%2e");
   }
