@@ -123,11 +123,93 @@ public final class EgressClient {
     }
   }
 
-  private Http1Exchange.Response exchange(
-      Destination destination, String method, List<Map.Entry<String, String>> callerHeaders, byte[] body, Deadline deadline) {
-    HttpUrl url = destination.url();
+  /**
+   * Sends the request and returns once the response head arrived; the body is read while the
+   * caller consumes {@link EgressStream#body()}, so an answer that is produced over time (server-
+   * sent events) reaches the caller as it comes. Same checks, credential injection, cap and
+   * timeouts as {@link #send} (the total timeout covers the whole stream); redirects are never
+   * followed: a redirect is returned as it is. The caller must close the stream.
+   */
+  public EgressStream open(EgressRequest request) {
+    Deadline deadline = new Deadline(totalTimeout, readTimeout);
+    String method = request.method();
+    NetworkDecision decision = policy.check(method, request.url(), resolver);
+    Optional<HttpUrl> url = parseQuietly(request.url());
+    listener.onDecision(0, method, url, decision);
+    Destination destination = requireAllowed(decision, 0, url);
+    List<Map.Entry<String, String>> headers = withCredentials(destination, request.headers());
+    InetSocketAddress address = new InetSocketAddress(destination.address().toInetAddress(), destination.url().port());
+    Socket raw = new Socket();
+    Thread watchdog = Thread.ofVirtual().start(() -> closeAtDeadline(raw, deadline));
+    boolean handedOver = false;
+    try {
+      Socket socket = connect(raw, address, destination.url(), deadline);
+      Http1Exchange ex = new Http1Exchange(socket, deadline, maxResponseBytes);
+      Http1Exchange.Head head =
+          ex.sendAndReadHead(method, destination.url().requestTarget(), destination.url().authority(), headers,
+              request.bodyUnsafe());
+      EgressStream stream = new EgressStream(head.status(), head.headers(),
+          new DeadlineAwareStream(ex.bodyStream(method, head), deadline), destination, () -> {
+            watchdog.interrupt();
+            closeQuietly(socket);
+            closeQuietly(raw);
+          });
+      handedOver = true;
+      return stream;
+    } catch (SocketTimeoutException e) {
+      throw deadline.timeout();
+    } catch (SSLException e) {
+      if (deadline.remainingMillis() <= 0) {
+        throw new EgressException.Timeout("total", "the request took longer than its total timeout");
+      }
+      throw new EgressException.TlsFailure("TLS with " + destination.url().host() + " failed: " + e.getMessage(), e);
+    } catch (IOException e) {
+      if (deadline.remainingMillis() <= 0) {
+        throw new EgressException.Timeout("total", "the request took longer than its total timeout");
+      }
+      throw new EgressException.ConnectFailure(
+          "connection to " + destination.url().host() + " failed: " + e.getClass().getSimpleName(), e);
+    } finally {
+      if (!handedOver) {
+        watchdog.interrupt();
+        closeQuietly(raw);
+      }
+    }
+  }
+
+  /** Maps socket failures while a stream is read to the same exceptions {@link #send} throws. */
+  private static final class DeadlineAwareStream extends java.io.FilterInputStream {
+    private final Deadline deadline;
+
+    DeadlineAwareStream(java.io.InputStream in, Deadline deadline) {
+      super(in);
+      this.deadline = deadline;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (SocketTimeoutException e) {
+        throw deadline.timeout();
+      } catch (IOException e) {
+        if (deadline.remainingMillis() <= 0) {
+          throw new EgressException.Timeout("total", "the request took longer than its total timeout");
+        }
+        throw new EgressException.ConnectFailure("the upstream connection broke: " + e.getClass().getSimpleName(), e);
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xFF;
+    }
+  }
+
+  private List<Map.Entry<String, String>> withCredentials(Destination destination, List<Map.Entry<String, String>> callerHeaders) {
     List<Map.Entry<String, String>> headers = new ArrayList<>(callerHeaders);
-    // Credentials only now: the destination of this very hop has passed the policy.
     Map<String, String> injected = credentials.headersFor(destination);
     for (Map.Entry<String, String> h : injected.entrySet()) {
       Headers.checkName(h.getKey());
@@ -135,6 +217,14 @@ public final class EgressClient {
       headers.removeIf(e -> e.getKey().equalsIgnoreCase(h.getKey()));
       headers.add(Map.entry(h.getKey(), h.getValue()));
     }
+    return headers;
+  }
+
+  private Http1Exchange.Response exchange(
+      Destination destination, String method, List<Map.Entry<String, String>> callerHeaders, byte[] body, Deadline deadline) {
+    HttpUrl url = destination.url();
+    // Credentials only now: the destination of this very hop has passed the policy.
+    List<Map.Entry<String, String>> headers = withCredentials(destination, callerHeaders);
     InetSocketAddress address = new InetSocketAddress(destination.address().toInetAddress(), url.port());
     Socket raw = new Socket();
     // Socket writes have no timeout in the JDK: a watchdog closes the socket at the total

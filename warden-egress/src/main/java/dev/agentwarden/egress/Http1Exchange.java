@@ -41,6 +41,18 @@ final class Http1Exchange {
 
   Response exchange(String method, String requestTarget, String hostHeader, List<Map.Entry<String, String>> headers, byte[] body)
       throws IOException {
+    Head head = sendAndReadHead(method, requestTarget, hostHeader, headers, body);
+    byte[] responseBody = readBody(method, head.status(), head.headers());
+    return new Response(head.status(), head.headers(), responseBody);
+  }
+
+  /** The status and headers of the final (non-interim) response. */
+  record Head(int status, List<Map.Entry<String, String>> headers) {}
+
+  /** Writes the request and reads the response head; the body is left on the socket. */
+  Head sendAndReadHead(
+      String method, String requestTarget, String hostHeader, List<Map.Entry<String, String>> headers, byte[] body)
+      throws IOException {
     StringBuilder head = new StringBuilder(256);
     head.append(method).append(' ').append(requestTarget).append(" HTTP/1.1\r\n");
     head.append("Host: ").append(hostHeader).append("\r\n");
@@ -63,8 +75,139 @@ final class Http1Exchange {
         // Interim responses (100 Continue, 103 Early Hints) precede the real one.
         continue;
       }
-      byte[] responseBody = readBody(method, status, responseHeaders);
-      return new Response(status, responseHeaders, responseBody);
+      return new Head(status, responseHeaders);
+    }
+  }
+
+  /**
+   * The body of the response whose head was just read, decoded (chunked, Content-Length or
+   * until close) as the caller reads it, within the cap and the timeouts. Used for responses
+   * that must reach the caller while they arrive (server-sent events).
+   */
+  InputStream bodyStream(String method, Head head) {
+    BodyFraming framing = framing(method, head.status(), head.headers());
+    return new BodyStream(framing);
+  }
+
+  private enum Framing { NONE, LENGTH, CHUNKED, UNTIL_CLOSE }
+
+  private record BodyFraming(Framing framing, long length) {}
+
+  private BodyFraming framing(String method, int status, List<Map.Entry<String, String>> headers) {
+    if (method.equals("HEAD") || status == 204 || status == 304) {
+      return new BodyFraming(Framing.NONE, 0);
+    }
+    String transferEncoding = null;
+    String contentLength = null;
+    for (Map.Entry<String, String> h : headers) {
+      String n = h.getKey().toLowerCase(Locale.ROOT);
+      if (n.equals("transfer-encoding")) {
+        transferEncoding = transferEncoding == null ? h.getValue() : transferEncoding + "," + h.getValue();
+      } else if (n.equals("content-length")) {
+        if (contentLength != null && !contentLength.equals(h.getValue())) {
+          throw new EgressException.BadResponse("upstream sent conflicting Content-Length headers");
+        }
+        contentLength = h.getValue();
+      }
+    }
+    if (transferEncoding != null) {
+      if (!transferEncoding.trim().equalsIgnoreCase("chunked")) {
+        throw new EgressException.BadResponse("upstream used an unsupported Transfer-Encoding");
+      }
+      return new BodyFraming(Framing.CHUNKED, 0);
+    }
+    if (contentLength != null) {
+      if (!contentLength.matches("[0-9]{1,18}")) {
+        throw new EgressException.BadResponse("upstream sent a malformed Content-Length");
+      }
+      long length = Long.parseLong(contentLength);
+      if (length > maxBodyBytes) {
+        throw tooLarge();
+      }
+      return new BodyFraming(Framing.LENGTH, length);
+    }
+    return new BodyFraming(Framing.UNTIL_CLOSE, 0);
+  }
+
+  /** Decodes one body incrementally; counts every byte against the cap. */
+  private final class BodyStream extends InputStream {
+    private final Framing framing;
+    private long remainingInPart;
+    private long total;
+    private boolean done;
+
+    BodyStream(BodyFraming f) {
+      this.framing = f.framing();
+      this.remainingInPart = f.framing() == Framing.LENGTH ? f.length() : 0;
+      this.done = f.framing() == Framing.NONE || (f.framing() == Framing.LENGTH && f.length() == 0);
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (done) {
+        return -1;
+      }
+      if (framing == Framing.CHUNKED && remainingInPart == 0 && !nextChunk()) {
+        done = true;
+        return -1;
+      }
+      if (pos == lim && !fill()) {
+        if (framing == Framing.UNTIL_CLOSE) {
+          done = true;
+          return -1;
+        }
+        throw new EgressException.BadResponse("upstream closed the connection before the end of the body");
+      }
+      long want = framing == Framing.UNTIL_CLOSE ? len : Math.min(len, remainingInPart);
+      int n = (int) Math.min(want, lim - pos);
+      if (total + n > maxBodyBytes) {
+        throw tooLarge();
+      }
+      System.arraycopy(buf, pos, b, off, n);
+      pos += n;
+      total += n;
+      if (framing != Framing.UNTIL_CLOSE) {
+        remainingInPart -= n;
+        if (remainingInPart == 0) {
+          if (framing == Framing.LENGTH) {
+            done = true;
+          } else if (!readLine().isEmpty()) {
+            throw new EgressException.BadResponse("upstream chunk is longer than its size");
+          }
+        }
+      }
+      return n;
+    }
+
+    private boolean nextChunk() throws IOException {
+      headerBytes = 0;
+      String sizeLine = readLine();
+      int semi = sizeLine.indexOf(';');
+      String hex = (semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim();
+      if (!hex.matches("[0-9a-fA-F]{1,15}")) {
+        throw new EgressException.BadResponse("upstream sent a malformed chunk size");
+      }
+      long size = Long.parseLong(hex, 16);
+      if (size == 0) {
+        headerBytes = 0;
+        readHeaders(); // trailers, discarded
+        return false;
+      }
+      if (total + size > maxBodyBytes) {
+        throw tooLarge();
+      }
+      remainingInPart = size;
+      return true;
     }
   }
 
