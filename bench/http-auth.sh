@@ -24,6 +24,6 @@ op=$(grep -o 'wdn_[A-Za-z0-9_-]*' "$dir/out" | head -1)
 admin=$(curl -fsS -X POST "$url/v1/tenants" -H "Authorization: Bearer $op" -H 'Content-Type: application/json' \
   -d '{"name":"bench"}' | sed -E 's/.*"secret":"([^"]+)".*/\1/')
 keyid=$(curl -fsS "$url/v1/keys" -H "Authorization: Bearer $admin" | sed -E 's/.*"id":"([0-9a-f-]{36})".*/\1/')
-export WARDEN_BENCH_KEY="$admin" WARDEN_BENCH_PATH="/v1/keys/$keyid"
+export WARDEN_BENCH_KEY="$admin" WARDEN_BENCH_PATH="${WARDEN_BENCH_PATH:-/v1/keys/$keyid}"
 wrk -t2 -c"$conns" -d5s -s bench/auth-wrk.lua "$url" >/dev/null   # warm-up
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/auth-wrk.lua "$url"

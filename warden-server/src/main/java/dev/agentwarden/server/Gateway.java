@@ -90,7 +90,7 @@ public final class Gateway implements AutoCloseable {
         server.close();
         throw e;
       }
-      log.event("info", "listening", Map.of("bind", config.bind(), "port", server.port()));
+      log.event("info", "listening", Map.of("bind", config.bind(), "port", server.port(), "config", config.toString()));
       return new Gateway(embedded, db, server, operatorKey, vault, providers);
     } catch (RuntimeException e) {
       if (db != null) {

@@ -42,8 +42,14 @@ final class KeyService implements ApiService {
     }
   }
 
+  record Me(String tenantId, java.util.UUID keyId, String role) {}
+
   @Override
   public void routes(RouteTable t) {
+    t.add("GET", "/v1/me", java.util.EnumSet.allOf(Role.class), req -> {
+      Principal p = req.principal();
+      return ApiResponse.ok(new Me(p.isOperator() ? "operator" : p.tenant().toString(), p.keyId(), p.role().wireName()));
+    });
     t.add("POST", "/v1/keys", Roles.ADMIN, req -> {
       CreateKey body = req.body(CreateKey.class);
       Role role = Role.tenantRole(body.role()).orElseThrow(() -> ApiException.badRequest("invalid_field",

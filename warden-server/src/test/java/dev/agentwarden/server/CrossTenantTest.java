@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 @Tag("database")
 class CrossTenantTest {
   /** What a probe needs: B's resources and a body that is valid apart from the foreign id. */
-  record Fixture(String tenantOfB, String keyOfB) {}
+  record Fixture(String tenantOfB, String keyOfB, String secretOfB, String providerOfB) {}
 
   record Probe(Function<Fixture, String> path, String body) {}
 
@@ -32,6 +32,12 @@ class CrossTenantTest {
     PROBES.put("GET /v1/keys/{id}", new Probe(f -> "/v1/keys/" + f.keyOfB(), null));
     PROBES.put("DELETE /v1/keys/{id}", new Probe(f -> "/v1/keys/" + f.keyOfB(), null));
     PROBES.put("POST /v1/keys/{id}/rotate", new Probe(f -> "/v1/keys/" + f.keyOfB(), "{\"grace_seconds\":0}"));
+    PROBES.put("GET /v1/secrets/{name}", new Probe(f -> "/v1/secrets/" + f.secretOfB(), null));
+    PROBES.put("PUT /v1/secrets/{name}", new Probe(f -> "/v1/secrets/" + f.secretOfB(), "{\"value\":\"overwritten-by-a\"}"));
+    PROBES.put("DELETE /v1/secrets/{name}", new Probe(f -> "/v1/secrets/" + f.secretOfB(), null));
+    PROBES.put("GET /v1/providers/{name}", new Probe(f -> "/v1/providers/" + f.providerOfB(), null));
+    PROBES.put("PATCH /v1/providers/{name}", new Probe(f -> "/v1/providers/" + f.providerOfB(), "{\"enabled\":false}"));
+    PROBES.put("DELETE /v1/providers/{name}", new Probe(f -> "/v1/providers/" + f.providerOfB(), null));
   }
 
   private static TestGateway gw;
@@ -45,7 +51,13 @@ class CrossTenantTest {
     a = gw.createTenant("tenant-a");
     b = gw.createTenant("tenant-b");
     String[] keyOfB = gw.createKey(b.adminKey(), "b-key", "agent");
-    fixture = new Fixture(b.id(), keyOfB[0]);
+    assertThat(gw.post("/v1/secrets", b.adminKey(),
+        "{\"name\":\"only-b-secret\",\"value\":\"b-secret-value-0001\",\"allowed_hosts\":[\"api.example.com\"]}").status())
+        .isEqualTo(201);
+    assertThat(gw.post("/v1/providers", b.adminKey(),
+        "{\"name\":\"only-b-provider\",\"kind\":\"openai\",\"base_url\":\"https://api.example.com/v1\",\"api_key\":\"sk-b-provider-key-0001\"}").status())
+        .isEqualTo(201);
+    fixture = new Fixture(b.id(), keyOfB[0], "only-b-secret", "only-b-provider");
   }
 
   @AfterAll
@@ -84,6 +96,15 @@ class CrossTenantTest {
     TestGateway.Reply mine = gw.get("/v1/keys/" + fixture.keyOfB(), b.adminKey());
     assertThat(mine.json().path("status").asText()).isEqualTo("active");
     assertThat(mine.json().path("rotated_at").isNull()).isTrue();
+    assertThat(gw.get("/v1/secrets/" + fixture.secretOfB(), b.adminKey()).status()).isEqualTo(200);
+    assertThat(gw.get("/v1/providers/" + fixture.providerOfB(), b.adminKey()).json().path("enabled").asBoolean()).isTrue();
+  }
+
+  @Test
+  void resourcesNamedInTheBody_ofB_areNotFoundForA() {
+    TestGateway.Reply r = gw.post("/v1/core/delete/provider", a.adminKey(), "{\"name\":\"" + fixture.providerOfB() + "\"}");
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(gw.get("/v1/providers/" + fixture.providerOfB(), b.adminKey()).status()).isEqualTo(200);
   }
 
   @Test

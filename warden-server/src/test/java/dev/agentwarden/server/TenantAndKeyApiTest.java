@@ -42,6 +42,15 @@ class TenantAndKeyApiTest {
   }
 
   @Test
+  void me_describesTheCallingKey() {
+    TestGateway.NewTenant t = gw.createTenant("whoami");
+    JsonNode me = gw.get("/v1/me", t.adminKey()).json();
+    assertThat(me.path("tenant_id").asText()).isEqualTo(t.id());
+    assertThat(me.path("role").asText()).isEqualTo("admin");
+    assertThat(gw.get("/v1/me", gw.operatorKey()).json().path("tenant_id").asText()).isEqualTo("operator");
+  }
+
+  @Test
   void duplicateTenantName_isAConflict() {
     gw.createTenant("dup-name");
     TestGateway.Reply again = gw.post("/v1/tenants", gw.operatorKey(), "{\"name\":\"dup-name\"}");

@@ -66,6 +66,12 @@ public final class TestGateway implements AutoCloseable {
     s.put("port", "0");
     s.put("data_dir", dataDir.toString());
     s.put("database_url", adminUrl);
+    // An external database needs an explicit KEK; a second process on the same data dir shares it.
+    Path kek = dataDir.resolve("test-kek");
+    if (!Files.exists(kek)) {
+      KekSource.writeNew(kek, dev.agentwarden.core.crypto.KeyEncryptionKey.generateLocalMaterial());
+    }
+    s.put("kek_file", kek.toString());
     s.put("key_rate_per_second", "10000");
     s.put("key_burst", "10000");
     s.put("tenant_rate_per_second", "10000");

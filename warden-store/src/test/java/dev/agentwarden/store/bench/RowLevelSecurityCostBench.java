@@ -75,14 +75,14 @@ public class RowLevelSecurityCostBench {
       st.execute("set role warden_owner");
       st.execute("alter table warden.api_keys no force row level security");
       st.execute("alter table warden.api_keys disable row level security");
-      st.execute("create table public.plain_keys as select * from warden.api_keys");
+      st.execute("create table warden.bench_plain_keys as select * from warden.api_keys");
       st.execute("alter table warden.api_keys enable row level security");
       st.execute("alter table warden.api_keys force row level security");
-      st.execute("alter table public.plain_keys add primary key (id)");
-      st.execute("create index on public.plain_keys (tenant_id, created_at)");
-      st.execute("grant select on public.plain_keys to warden_app");
+      st.execute("alter table warden.bench_plain_keys add primary key (id)");
+      st.execute("create index on warden.bench_plain_keys (tenant_id, created_at)");
+      st.execute("grant select on warden.bench_plain_keys to warden_app");
       st.execute("analyze warden.api_keys");
-      st.execute("analyze public.plain_keys");
+      st.execute("analyze warden.bench_plain_keys");
     }
   }
 
@@ -98,7 +98,7 @@ public class RowLevelSecurityCostBench {
 
   @Benchmark
   public Optional<String> byIdWithoutRls() {
-    return db.inTenant(tenant, tx -> tx.queryOne("select name from public.plain_keys where id = ?", rs -> rs.getString(1), keyId));
+    return db.inTenant(tenant, tx -> tx.queryOne("select name from warden.bench_plain_keys where id = ?", rs -> rs.getString(1), keyId));
   }
 
   @Benchmark
@@ -109,6 +109,6 @@ public class RowLevelSecurityCostBench {
   @Benchmark
   public List<String> listWithoutRlsExplicitWhere() {
     return db.inTenant(tenant, tx -> tx.query(
-        "select name from public.plain_keys where tenant_id = ? order by created_at, id", rs -> rs.getString(1), tenant));
+        "select name from warden.bench_plain_keys where tenant_id = ? order by created_at, id", rs -> rs.getString(1), tenant));
   }
 }
