@@ -19,6 +19,7 @@ public final class TestDatabases {
   public static final String APP_PASSWORD = "test-app-password-not-secret";
 
   private static EmbeddedPostgres embedded;
+  private static final java.util.List<String> CREATED_ON_EXTERNAL = new java.util.ArrayList<>();
 
   private TestDatabases() {}
 
@@ -36,10 +37,28 @@ public final class TestDatabases {
     try (Connection c = DriverManager.getConnection(maintenance, new Properties());
         Statement st = c.createStatement()) {
       st.execute("create database " + name);
+      if (external()) {
+        if (CREATED_ON_EXTERNAL.isEmpty()) {
+          Runtime.getRuntime().addShutdownHook(new Thread(TestDatabases::dropExternal, "drop-test-databases"));
+        }
+        CREATED_ON_EXTERNAL.add(name);
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create test database: " + e.getMessage(), e);
     }
     return withDatabase(maintenance, name);
+  }
+
+  /** A shared server outlives the test run: leave it as it was found. */
+  private static synchronized void dropExternal() {
+    try (Connection c = DriverManager.getConnection(maintenanceUrl(), new Properties());
+        Statement st = c.createStatement()) {
+      for (String name : CREATED_ON_EXTERNAL) {
+        st.execute("drop database if exists " + name + " with (force)");
+      }
+    } catch (SQLException e) {
+      System.err.println("could not drop test databases: " + e.getMessage());
+    }
   }
 
   /** Connects the runtime pool to a database made by {@link #createMigrated}. */
