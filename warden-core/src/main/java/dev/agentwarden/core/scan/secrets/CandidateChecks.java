@@ -26,7 +26,7 @@ final class CandidateChecks {
           "****", "....", "…", "${", "{{", "%s", "%(", "<", ">", "foobar", "lorem",
           "notreal", "not_real", "fake_", "_fake", "abcdefghij", "1234567890abcdefgh",
           "secret_here", "key_here", "token_here", "here_", "changeit", "not-secret", "not_secret",
-          "notsecret", "not-a-secret");
+          "notsecret", "not-a-secret", "hunter2");
 
   private CandidateChecks() {}
 
