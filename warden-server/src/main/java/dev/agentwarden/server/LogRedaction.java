@@ -1,10 +1,12 @@
 package dev.agentwarden.server;
 
+import dev.agentwarden.core.scan.secrets.SecretScanner;
 import java.util.regex.Pattern;
 
 /**
- * The last line of defence before a log line is written: anything that looks like one of our
- * keys, a bearer token or a credential assignment is masked, whatever field it arrived in.
+ * The last line of defence before a log line is written: every credential the secrets scanner
+ * knows is redacted, and anything else that looks like one of our keys, a bearer token or a
+ * credential assignment is masked, whatever field it arrived in.
  */
 public final class LogRedaction {
   private static final Pattern[] PATTERNS = {
@@ -19,8 +21,10 @@ public final class LogRedaction {
 
   private LogRedaction() {}
 
+  private static final SecretScanner SCANNER = SecretScanner.standard();
+
   public static String redact(String text) {
-    String out = text;
+    String out = SCANNER.redact(text);
     for (Pattern p : PATTERNS) {
       out = p.matcher(out).replaceAll("[REDACTED]");
     }

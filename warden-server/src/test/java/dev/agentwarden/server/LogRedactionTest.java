@@ -1,0 +1,31 @@
+package dev.agentwarden.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class LogRedactionTest {
+  @Test
+  void credentialsOfManyKinds_neverSurviveRedaction() {
+    String[] secrets = {
+      "wdn_abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst_0123456789abcdefghijABCDEFGHIJ-_xyzw012",
+      "AKIAZ7Q3PLMNB4XW2KRT",
+      "ghp_R8bX2mQ9vLk3TzWp7YcN4hJfD6sA1eGuK0oI",
+      "sk-proj-Zx9Qm2Lr8Tb4Wc7Yn3Kd6Hf1Jg5Ps0Va",
+      "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXZhbHVl",
+    };
+    for (String secret : secrets) {
+      String line = "{\"msg\":\"request\",\"detail\":\"" + secret + "\"}";
+      assertThat(LogRedaction.redact(line)).as(secret).doesNotContain(secret);
+    }
+    assertThat(LogRedaction.redact("password=hunter2hunter2 next")).doesNotContain("hunter2hunter2");
+  }
+
+  @Test
+  void ordinaryFields_areLeftAlone_andRedactionIsIdempotent() {
+    String line = "{\"msg\":\"request\",\"route\":\"/v1/keys/{id}\",\"status\":200,\"key_id\":\"5ddc989a-cdc3-4221-b59e-d8302a11e384\"}";
+    assertThat(LogRedaction.redact(line)).isEqualTo(line);
+    String once = LogRedaction.redact("token=abcdefghijklmnop");
+    assertThat(LogRedaction.redact(once)).isEqualTo(once);
+  }
+}
