@@ -182,7 +182,7 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  private static Map<String, String> readConfig(Path file) {
+  static Map<String, String> readConfig(Path file) {
     JsonNode root;
     try {
       root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));

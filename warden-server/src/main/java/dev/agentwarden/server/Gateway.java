@@ -173,7 +173,7 @@ public final class Gateway implements AutoCloseable {
     };
   }
 
-  private static void createPrivateDirectory(Path dir) {
+  static void createPrivateDirectory(Path dir) {
     try {
       if (!Files.isDirectory(dir)) {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -183,7 +183,7 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private static byte[] loadOrCreatePepper(Path file) {
+  static byte[] loadOrCreatePepper(Path file) {
     try {
       if (!Files.exists(file)) {
         byte[] fresh = new byte[32];
@@ -201,7 +201,7 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private static void checkPepper(Database db, KeyHasher hasher) {
+  static void checkPepper(Database db, KeyHasher hasher) {
     byte[] expected = hasher.hash(PEPPER_CHECK, "agentwarden");
     byte[] stored = db.asOperator(tx -> Settings.putIfAbsent(tx, PEPPER_CHECK, expected));
     if (!MessageDigest.isEqual(stored, expected)) {
