@@ -79,6 +79,7 @@ public final class Gateway implements AutoCloseable {
       VaultEvents vaultEvents = new VaultEvents(log);
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents)));
+      services.addAll(modelServices(db, providers, log, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
           readiness(adminUrl), services);
@@ -151,6 +152,19 @@ public final class Gateway implements AutoCloseable {
           "back this file up apart from the database: without it no stored secret can be decrypted"));
     }
     return vault;
+  }
+
+  /**
+   * The model proxy and its budgets. Until agents and tenant policies are available every call
+   * is refused: no key is linked to an agent, and no upstream is allowed.
+   */
+  private static List<ApiService> modelServices(Database db, ProviderRegistry providers, RequestLog log, Clock clock) {
+    ModelAgents agents = (tenant, keyId) -> Optional.empty();
+    ModelProxyService proxy = new ModelProxyService(providers, db, agents,
+        tenant -> dev.agentwarden.core.policy.network.NetworkPolicy.denyAll(),
+        dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),
+        ModelCallAudit.toLog(log), clock, java.time.Duration.ofSeconds(60));
+    return List.of(proxy, new BudgetService(db, agents, clock));
   }
 
   @Override

@@ -53,8 +53,27 @@ final class Problems {
     body.put("detail", problem.getMessage());
     body.put("code", problem.code());
     body.put("request_id", requestId);
+    // The same failure in the shape OpenAI clients read (error.message, error.type, error.code),
+    // so SDKs pointed at the gateway surface the reason.
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("message", problem.getMessage());
+    error.put("type", openAiType(problem.status()));
+    error.put("param", null);
+    error.put("code", problem.code());
+    body.put("error", error);
     ApiResponse response = new ApiResponse(problem.status(), MEDIA_TYPE, Json.write(body), problem.headers(), java.util.Optional.empty());
     return response;
+  }
+
+  static String openAiType(int status) {
+    return switch (status) {
+      case 401 -> "authentication_error";
+      case 403 -> "permission_error";
+      case 404 -> "not_found_error";
+      case 409 -> "conflict_error";
+      case 429 -> "rate_limit_error";
+      default -> status >= 500 ? "api_error" : "invalid_request_error";
+    };
   }
 
   static String title(int status) {
