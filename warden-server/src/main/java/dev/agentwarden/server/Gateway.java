@@ -78,7 +78,8 @@ public final class Gateway implements AutoCloseable {
       ProviderRegistry providers = ProviderRegistry.of(db, vault);
       VaultEvents vaultEvents = new VaultEvents(log);
       List<ApiService> services = new java.util.ArrayList<>(List.of(
-          new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents)));
+          new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
+          new PolicyService(db), new FetchService(db, vault, log)));
       services.addAll(modelServices(db, providers, log, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
