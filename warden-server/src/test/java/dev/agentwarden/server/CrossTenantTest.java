@@ -38,6 +38,8 @@ class CrossTenantTest {
     PROBES.put("GET /v1/providers/{name}", new Probe(f -> "/v1/providers/" + f.providerOfB(), null));
     PROBES.put("PATCH /v1/providers/{name}", new Probe(f -> "/v1/providers/" + f.providerOfB(), "{\"enabled\":false}"));
     PROBES.put("DELETE /v1/providers/{name}", new Probe(f -> "/v1/providers/" + f.providerOfB(), null));
+    PROBES.put("GET /v1/policies/{name}", new Probe(f -> "/v1/policies/only-b-policy", null));
+    PROBES.put("GET /v1/policies/{name}/versions", new Probe(f -> "/v1/policies/only-b-policy", null));
   }
 
   private static TestGateway gw;
@@ -56,6 +58,9 @@ class CrossTenantTest {
         .isEqualTo(201);
     assertThat(gw.post("/v1/providers", b.adminKey(),
         "{\"name\":\"only-b-provider\",\"kind\":\"openai\",\"base_url\":\"https://api.example.com/v1\",\"api_key\":\"sk-b-provider-key-0001\"}").status())
+        .isEqualTo(201);
+    assertThat(gw.send("POST", "/v1/policies", b.adminKey(), "application/yaml",
+        "name: only-b-policy\nnetwork:\n  allow:\n    - host: api.example.com\n".getBytes(StandardCharsets.UTF_8), Map.of()).status())
         .isEqualTo(201);
     fixture = new Fixture(b.id(), keyOfB[0], "only-b-secret", "only-b-provider");
   }

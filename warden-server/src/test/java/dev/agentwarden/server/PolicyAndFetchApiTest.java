@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import dev.agentwarden.core.crypto.InsecureSecretAccess;
-import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +32,7 @@ class PolicyAndFetchApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    gw = TestGateway.start(Map.of("kek", KeyEncryptionKey.generateLocalMaterial().reveal(InsecureSecretAccess.get())));
+    gw = TestGateway.start();
     upstream = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     upstream.createContext("/", ex -> {
       upstreamHits.incrementAndGet();
