@@ -19,7 +19,7 @@ public final class TestDatabases {
   public static final String APP_PASSWORD = "test-app-password-not-secret";
 
   private static EmbeddedPostgres embedded;
-  private static final java.util.List<String> CREATED_ON_EXTERNAL = new java.util.ArrayList<>();
+  private static boolean sweptExternal;
 
   private TestDatabases() {}
 
@@ -33,31 +33,39 @@ public final class TestDatabases {
   /** A new empty database; returns its administrative JDBC URL. */
   public static synchronized String createEmpty() {
     String maintenance = maintenanceUrl();
-    String name = "warden_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
+    String name = "warden_test_" + System.currentTimeMillis() / 1000 + "_"
+        + UUID.randomUUID().toString().replace("-", "").substring(0, 8).toLowerCase(Locale.ROOT);
     try (Connection c = DriverManager.getConnection(maintenance, new Properties());
         Statement st = c.createStatement()) {
-      st.execute("create database " + name);
-      if (external()) {
-        if (CREATED_ON_EXTERNAL.isEmpty()) {
-          Runtime.getRuntime().addShutdownHook(new Thread(TestDatabases::dropExternal, "drop-test-databases"));
-        }
-        CREATED_ON_EXTERNAL.add(name);
+      if (external() && !sweptExternal) {
+        sweptExternal = true;
+        sweepOldDatabases(st);
       }
+      st.execute("create database " + name);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create test database: " + e.getMessage(), e);
     }
     return withDatabase(maintenance, name);
   }
 
-  /** A shared server outlives the test run: leave it as it was found. */
-  private static synchronized void dropExternal() {
-    try (Connection c = DriverManager.getConnection(maintenanceUrl(), new Properties());
-        Statement st = c.createStatement()) {
-      for (String name : CREATED_ON_EXTERNAL) {
-        st.execute("drop database if exists " + name + " with (force)");
+  /**
+   * A shared server outlives test runs: databases of runs that started more than two hours ago
+   * (their name carries the creation time) are dropped, so the server does not fill up while
+   * concurrent runs keep theirs.
+   */
+  private static void sweepOldDatabases(Statement st) throws SQLException {
+    long cutoff = System.currentTimeMillis() / 1000 - 2 * 3600;
+    java.util.List<String> old = new java.util.ArrayList<>();
+    try (var rs = st.executeQuery("select datname from pg_database where datname ~ '^warden_test_[0-9]+_[0-9a-f]+$'")) {
+      while (rs.next()) {
+        String name = rs.getString(1);
+        if (Long.parseLong(name.split("_")[2]) < cutoff) {
+          old.add(name);
+        }
       }
-    } catch (SQLException e) {
-      System.err.println("could not drop test databases: " + e.getMessage());
+    }
+    for (String name : old) {
+      st.execute("drop database if exists " + name + " with (force)");
     }
   }
 
