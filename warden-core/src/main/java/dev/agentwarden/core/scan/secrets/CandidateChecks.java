@@ -26,7 +26,7 @@ final class CandidateChecks {
           "****", "....", "…", "${", "{{", "%s", "%(", "<", ">", "foobar", "lorem",
           "notreal", "not_real", "fake_", "_fake", "abcdefghij", "1234567890abcdefgh",
           "secret_here", "key_here", "token_here", "here_", "changeit", "not-secret", "not_secret",
-          "notsecret", "not-a-secret", "hunter2");
+          "notsecret", "not-a-secret", "hunter2", "abc123", "[", "fake-", "-fake");
 
   private CandidateChecks() {}
 
@@ -65,8 +65,21 @@ final class CandidateChecks {
     return h / Math.log(2);
   }
 
+  /** Values people write where a password goes when they do not mean a real one. */
+  private static final java.util.Set<String> STAND_INS =
+      java.util.Set.of(
+          "password", "pass", "passwd", "pwd", "secret", "token", "apikey", "api_key", "key", "user",
+          "username", "test", "testing", "xxx", "yyy", "foo", "bar", "none", "null", "empty", "value",
+          "mypassword", "yourpassword", "p@ssword", "p@ssw0rd", "admin:admin");
+
   static boolean looksLikePlaceholder(String secret) {
     String lower = secret.toLowerCase(Locale.ROOT);
+    // user:password pairs are judged by their password part.
+    int colon = lower.lastIndexOf(':');
+    String last = colon >= 0 && colon < lower.length() - 1 ? lower.substring(colon + 1) : lower;
+    if (STAND_INS.contains(lower) || STAND_INS.contains(last)) {
+      return true;
+    }
     for (String word : PLACEHOLDER_WORDS) {
       if (lower.contains(word)) {
         return true;
@@ -92,11 +105,12 @@ final class CandidateChecks {
    * lower-case words joined by dots, dashes or underscores. Labels, not passwords.
    */
   static boolean looksLikeIdentifier(String s) {
-    return IDENTIFIER.matcher(s).matches();
+    return s.startsWith("/") || s.contains("://") || IDENTIFIER.matcher(s).matches();
   }
 
   private static final java.util.regex.Pattern IDENTIFIER =
-      java.util.regex.Pattern.compile("[a-z]{2,}(?:[._-](?:[a-z]{2,}|v?[0-9]{1,3}))+");
+      java.util.regex.Pattern.compile(
+          "[#/]?[A-Za-z]{2,}(?:[._/#-](?:[A-Za-z]{2,}[0-9]?|v?[0-9]{1,3}))+:?|[A-Za-z]+:|arn:[\\w:/*-]+|/[\\w./-]+");
 
   static boolean hasLetterAndDigit(String s) {
     boolean letter = false;
