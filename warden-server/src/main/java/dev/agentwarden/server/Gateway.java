@@ -125,6 +125,11 @@ public final class Gateway implements AutoCloseable {
     return vault;
   }
 
+  /** Credential brokering for outbound calls: secrets only at egress, only to allowed hosts. */
+  public CredentialBroker credentials() {
+    return new CredentialBroker(vault, providers);
+  }
+
   /** The tenants' model providers, whose keys live in the vault. */
   public ProviderRegistry providers() {
     return providers;

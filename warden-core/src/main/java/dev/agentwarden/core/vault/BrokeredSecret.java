@@ -43,6 +43,22 @@ public final class BrokeredSecret {
     return value.scrub(text, "[" + ref.uri() + "]");
   }
 
+  /**
+   * {@code body} with every occurrence of the secret's UTF-8 bytes replaced by {@code
+   * [vault://name]}; the same array when it does not occur. Byte-exact whatever the charset of
+   * the body (bytes map one to one onto ISO-8859-1 characters).
+   */
+  public byte[] scrub(byte[] body) {
+    String bytes = new String(body, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String needle = new String(value.revealUtf8(InsecureSecretAccess.get()), java.nio.charset.StandardCharsets.ISO_8859_1);
+    if (!bytes.contains(needle)) {
+      return body;
+    }
+    String replacement = new String(("[" + ref.uri() + "]").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        java.nio.charset.StandardCharsets.ISO_8859_1);
+    return bytes.replace(needle, replacement).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
   /** Whether {@code text} contains the secret in clear. */
   public boolean occursIn(String text) {
     return value.occursIn(text);
