@@ -70,6 +70,9 @@ public final class Gateway implements AutoCloseable {
       byte[] pepper = loadOrCreatePepper(config.pepperFile().orElse(config.dataDir().resolve("pepper")));
       KeyHasher hasher = KeyHasher.withPepper(pepper);
       String appPassword = HexFormat.of().formatHex(hasher.hash("database-role", Migrations.APP_ROLE));
+      // Checked before the migration sets the runtime role's password from this pepper, so a
+      // process started with the wrong pepper cannot lock the running ones out.
+      Migrations.readSetting(adminUrl, PEPPER_CHECK).ifPresent(stored -> requireSamePepper(stored, hasher));
       Migrations.apply(adminUrl, appPassword);
       log.event("info", "database ready", Map.of("database", JdbcUrls.masked(adminUrl), "embedded", embedded.isPresent()));
       db = Database.connect(adminUrl, appPassword, config.databasePoolSize());
@@ -223,8 +226,11 @@ public final class Gateway implements AutoCloseable {
 
   static void checkPepper(Database db, KeyHasher hasher) {
     byte[] expected = hasher.hash(PEPPER_CHECK, "agentwarden");
-    byte[] stored = db.asOperator(tx -> Settings.putIfAbsent(tx, PEPPER_CHECK, expected));
-    if (!MessageDigest.isEqual(stored, expected)) {
+    requireSamePepper(db.asOperator(tx -> Settings.putIfAbsent(tx, PEPPER_CHECK, expected)), hasher);
+  }
+
+  private static void requireSamePepper(byte[] stored, KeyHasher hasher) {
+    if (!MessageDigest.isEqual(stored, hasher.hash(PEPPER_CHECK, "agentwarden"))) {
       throw new GatewayConfig.InvalidConfigException(
           "the key pepper does not match the one this database was set up with; use the original pepper file");
     }

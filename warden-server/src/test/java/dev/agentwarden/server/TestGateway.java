@@ -53,6 +53,15 @@ public final class TestGateway implements AutoCloseable {
     return startOn(other.adminUrl, other.dataDir, settings);
   }
 
+  /** A gateway on the same database as {@code other} but with its own data dir (and pepper). */
+  public static TestGateway onSameDatabase(TestGateway other, Map<String, String> settings) {
+    return startOn(other.adminUrl, newDataDir(), settings);
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
   private static Path newDataDir() {
     try {
       return Files.createTempDirectory("warden-test");

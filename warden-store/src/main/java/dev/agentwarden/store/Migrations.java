@@ -64,6 +64,33 @@ public final class Migrations {
     }
   }
 
+  /**
+   * Reads an installation setting with the administrative credentials, before anything is
+   * changed; empty when the setting or the schema does not exist yet.
+   */
+  public static java.util.Optional<byte[]> readSetting(String adminUrl, String name) {
+    try (Connection c = DriverManager.getConnection(adminUrl, new Properties());
+        java.sql.PreparedStatement st = c.prepareStatement(
+            "select value from " + SCHEMA + ".settings where name = ?")) {
+      if (!exists(c)) {
+        return java.util.Optional.empty();
+      }
+      st.setString(1, name);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        return rs.next() ? java.util.Optional.of(rs.getBytes(1)) : java.util.Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("database_unavailable", "cannot read installation settings: " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean exists(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("select to_regclass('" + SCHEMA + ".settings') is not null")) {
+      return rs.next() && rs.getBoolean(1);
+    }
+  }
+
   private static void bootstrapRoles(String adminUrl, String appPassword) {
     SQLException last = null;
     // Roles are cluster-wide; two installations migrating at once may race to create them.
