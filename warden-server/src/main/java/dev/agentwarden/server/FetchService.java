@@ -9,8 +9,6 @@ import dev.agentwarden.egress.EgressException;
 import dev.agentwarden.egress.EgressRequest;
 import dev.agentwarden.egress.EgressResponse;
 import dev.agentwarden.egress.SystemResolver;
-import dev.agentwarden.store.Database;
-import dev.agentwarden.store.Policies;
 import dev.agentwarden.store.StoredPolicy;
 import dev.agentwarden.store.Vault;
 import java.nio.ByteBuffer;
@@ -35,15 +33,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * response. Every hop's decision is logged.
  */
 final class FetchService implements ApiService {
-  static final String POLICY = "default";
+  static final String POLICY = TenantPolicies.DEFAULT;
   private static final long MAX_RESPONSE_BYTES = 5L * 1024 * 1024;
 
-  private final Database db;
+  private final TenantPolicies policies;
   private final Vault vault;
   private final RequestLog log;
 
-  FetchService(Database db, Vault vault, RequestLog log) {
-    this.db = db;
+  FetchService(TenantPolicies policies, Vault vault, RequestLog log) {
+    this.policies = policies;
     this.vault = vault;
     this.log = log;
   }
@@ -85,10 +83,11 @@ final class FetchService implements ApiService {
   public void routes(RouteTable t) {
     t.add("POST", "/v1/actions/fetch", Roles.AGENT, req -> {
       FetchRequest in = req.body(FetchRequest.class);
-      StoredPolicy stored = db.inTenant(req.tenant(), tx -> Policies.latest(tx, POLICY))
+      TenantPolicies.Loaded loaded = policies.latest(req.tenant(), POLICY)
           .orElseThrow(() -> ApiException.forbidden("egress_denied",
               "the tenant has no policy named '" + POLICY + "', so nothing may be fetched"));
-      Policy policy = Policy.parse(stored.document());
+      StoredPolicy stored = loaded.stored();
+      Policy policy = loaded.policy();
 
       List<BrokeredSecret> brokered = new CopyOnWriteArrayList<>();
       CredentialInjector injector = CredentialInjector.none();

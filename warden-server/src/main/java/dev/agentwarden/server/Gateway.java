@@ -80,10 +80,11 @@ public final class Gateway implements AutoCloseable {
       Vault vault = openVault(config, db, embedded.isPresent(), log);
       ProviderRegistry providers = ProviderRegistry.of(db, vault);
       VaultEvents vaultEvents = new VaultEvents(log);
+      TenantPolicies policies = new TenantPolicies(db);
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
-          new PolicyService(db), new FetchService(db, vault, log)));
-      services.addAll(modelServices(db, providers, log, clock));
+          new PolicyService(db), new FetchService(policies, vault, log)));
+      services.addAll(modelServices(db, providers, policies, log, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
           readiness(adminUrl), services);
@@ -164,13 +165,16 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * The model proxy and its budgets. Until agents and tenant policies are available every call
-   * is refused: no key is linked to an agent, and no upstream is allowed.
+   * The model proxy and its budgets. Upstreams are reachable as the tenant's {@code default}
+   * policy allows (none until it has one); until agents are available every call is refused,
+   * since no key is linked to an agent.
    */
-  private static List<ApiService> modelServices(Database db, ProviderRegistry providers, RequestLog log, Clock clock) {
+  private static List<ApiService> modelServices(
+      Database db, ProviderRegistry providers, TenantPolicies policies, RequestLog log, Clock clock) {
     ModelAgents agents = (tenant, keyId) -> Optional.empty();
     ModelProxyService proxy = new ModelProxyService(providers, db, agents,
-        tenant -> dev.agentwarden.core.policy.network.NetworkPolicy.denyAll(),
+        // Upstreams are governed by the tenant's default policy (deny-all until it has one).
+        policies::defaultNetwork,
         dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),
         ModelCallAudit.toLog(log), clock, java.time.Duration.ofSeconds(60));
     return List.of(proxy, new BudgetService(db, agents, clock));

@@ -150,4 +150,15 @@ class PolicyAndFetchApiTest {
     TestGateway.Reply elsewhere = fetch(agent, "{\"url\": \"http://169.254.169.254/\", \"secret\": \"vault://upstream\"}");
     assertThat(elsewhere.code()).isEqualTo("egress_denied");
   }
+
+  @Test
+  void upstreamPolicyOfATenant_isItsDefaultPolicysNetworkSection_andDenyAllWithoutOne() {
+    TestGateway.NewTenant fresh = gw.createTenant("upstreams");
+    TenantPolicies policies = new TenantPolicies(gw.gateway().database());
+    dev.agentwarden.core.id.TenantId id = dev.agentwarden.core.id.TenantId.parse(fresh.id());
+    String url = "http://127.0.0.1:" + port + "/ok/";
+    assertThat(policies.defaultNetwork(id).check(url, name -> java.util.List.of()).allowed()).isFalse();
+    assertThat(storePolicy(fresh.adminKey(), DEFAULT_POLICY).status()).isEqualTo(201);
+    assertThat(policies.defaultNetwork(id).check(url, name -> java.util.List.of()).allowed()).isTrue();
+  }
 }
