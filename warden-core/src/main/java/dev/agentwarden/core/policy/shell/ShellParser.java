@@ -87,6 +87,10 @@ final class ShellParser {
       if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
         throw new ShellSyntaxException(String.format("control character U+%04X", (int) c), i);
       }
+      if (Character.getType(c) == Character.FORMAT) {
+        // Bidi overrides, zero-width characters: text that displays differently than it runs.
+        throw new ShellSyntaxException(String.format("invisible format character U+%04X", (int) c), i);
+      }
       if (Character.isSurrogate(c) && !validSurrogateAt(command, i)) {
         throw new ShellSyntaxException("unpaired surrogate", i);
       }
@@ -543,8 +547,9 @@ final class ShellParser {
           pos++;
         }
         case '~' -> {
-          boolean expands =
-              pos == wordStart || (assignment && (src.charAt(pos - 1) == '=' || src.charAt(pos - 1) == ':'));
+          // bash expands a tilde after '=' or ':' even in arguments that merely look like
+          // assignments, so any such tilde counts.
+          boolean expands = pos == wordStart || src.charAt(pos - 1) == '=' || src.charAt(pos - 1) == ':';
           if (expands) {
             flush(parts, plain);
             parts.add(new Tilde());
@@ -664,8 +669,9 @@ final class ShellParser {
       pos += 2;
       parts.add(new Expansion(ExpansionKind.PARAMETER, src.substring(start, pos)));
     } else {
-      // A dollar followed by nothing expandable is a literal dollar.
-      parts.add(new Literal("$", inDoubleQuotes ? Quoting.DOUBLE : Quoting.NONE));
+      // A dollar followed by nothing expandable is literal to the shell, but whether it is
+      // depends on the next character; it is kept as an expansion so the policy refuses it.
+      parts.add(new Expansion(ExpansionKind.PARAMETER, "$"));
       pos++;
     }
   }

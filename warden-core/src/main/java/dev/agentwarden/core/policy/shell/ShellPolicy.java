@@ -123,6 +123,12 @@ public final class ShellPolicy {
       if (item.separator() == Separator.BACKGROUND) {
         return deny("shell.background", "background jobs ('&') are not allowed");
       }
+      if ((item.separator() == Separator.SEQUENCE || item.separator() == Separator.NEWLINE)
+          && !operators.contains(Operator.SEQUENCE)) {
+        return deny(
+            "shell.operator.sequence",
+            (item.separator() == Separator.NEWLINE ? "a newline" : "';'") + " separates commands; command sequences are not allowed");
+      }
       if (n > 0 && !operators.contains(Operator.SEQUENCE)) {
         Separator previous = items.get(n - 1).separator();
         return deny(
