@@ -30,6 +30,11 @@ public final class Tx {
     this.operator = tenant.isOperator();
   }
 
+  /** The connection, for batched statements inside this package; it never leaves the package. */
+  Connection connection() {
+    return connection;
+  }
+
   /** The tenant whose rows this transaction can see. */
   public TenantId tenant() {
     return tenant;

@@ -13,6 +13,35 @@ public final class MerkleRange {
   private final List<Long> sizes = new ArrayList<>();
   private long size;
 
+  /** An empty range. */
+  public MerkleRange() {}
+
+  /**
+   * Restores a range saved with {@link #frontier()}: the roots of the perfect subtrees covering
+   * {@code size} leaves, left to right (their sizes are the binary digits of {@code size}).
+   */
+  public static MerkleRange restore(long size, List<HashValue> frontier) {
+    if (size < 0 || frontier.size() != Long.bitCount(size)) {
+      throw new AuditException("invalid_merkle_range", "a range of " + size + " leaves has " + Long.bitCount(size) + " subtree roots");
+    }
+    MerkleRange r = new MerkleRange();
+    int i = 0;
+    for (int bit = 62; bit >= 0; bit--) {
+      long s = 1L << bit;
+      if ((size & s) != 0) {
+        r.hashes.add(java.util.Objects.requireNonNull(frontier.get(i++), "frontier"));
+        r.sizes.add(s);
+      }
+    }
+    r.size = size;
+    return r;
+  }
+
+  /** The roots of the perfect subtrees, left to right: what {@link #restore} takes back. */
+  public List<HashValue> frontier() {
+    return List.copyOf(hashes);
+  }
+
   /** Appends one leaf hash. */
   public void append(HashValue leafHash) {
     HashValue h = leafHash;

@@ -161,6 +161,21 @@ class MerkleTreeTest {
   }
 
   @Test
+  void restoredRange_continuesExactlyLikeTheOriginal() {
+    Random random = new Random(42);
+    List<HashValue> leaves = randomLeaves(random, 100);
+    MerkleRange original = new MerkleRange();
+    for (int n = 0; n < leaves.size(); n++) {
+      MerkleRange restored = MerkleRange.restore(original.size(), original.frontier());
+      assertThat(restored.root()).isEqualTo(original.root());
+      restored.append(leaves.get(n));
+      original.append(leaves.get(n));
+      assertThat(restored.root()).isEqualTo(original.root()).isEqualTo(MerkleTree.root(leaves.subList(0, n + 1)));
+    }
+    assertThatThrownBy(() -> MerkleRange.restore(3, List.of(MerkleTree.emptyRoot()))).isInstanceOf(AuditException.class);
+  }
+
+  @Test
   void proofRequestsOutsideTheTree_areRefused() {
     List<HashValue> leaves = referenceLeaves(3);
     assertThatThrownBy(() -> MerkleTree.inclusionProof(leaves, 3)).isInstanceOf(AuditException.class);
