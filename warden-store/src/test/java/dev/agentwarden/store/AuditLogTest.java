@@ -31,6 +31,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,11 @@ class AuditLogTest {
       return null;
     });
     log = AuditLog.open(db, kek, new SecureRandom());
+  }
+
+  @AfterEach
+  void tearDown() {
+    db.close();
   }
 
   private static ObjectNode body(int i) {
