@@ -21,16 +21,18 @@ alter table audit_signing_keys enable row level security;
 alter table audit_signing_keys force row level security;
 create policy audit_signing_keys_all on audit_signing_keys using (true) with check (true);
 grant select, insert on audit_signing_keys to ${app_role};
--- Rotation only ends a key's validity; nothing else about a key ever changes.
-grant update (valid_to) on audit_signing_keys to ${app_role};
+-- Rotation ends a key's validity once and erases its wrapped private key; a KEK rotation
+-- re-wraps the active key. The published part of a key never changes.
+grant update (valid_to, kek_id, wrapped_key) on audit_signing_keys to ${app_role};
 
 create function audit_signing_keys_guard() returns trigger language plpgsql as $$
 begin
   if tg_op = 'DELETE' then
     raise exception 'refused: audit signing keys are never deleted' using errcode = '42501';
   end if;
-  if old.valid_to is not null or new.valid_to is null then
-    raise exception 'refused: an audit signing key can only be retired once' using errcode = '42501';
+  if new.key_id <> old.key_id or new.public_key <> old.public_key or new.valid_from <> old.valid_from
+     or (old.valid_to is not null and new.valid_to is distinct from old.valid_to) then
+    raise exception 'refused: a published audit signing key never changes, and retires once' using errcode = '42501';
   end if;
   return new;
 end $$;

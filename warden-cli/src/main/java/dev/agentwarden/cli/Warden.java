@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Warden.Version.class,
     description = "AgentWarden: a security and governance gateway for AI agents.",
-    subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, ScanCommand.class, PolicyCommand.class, KeysCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, ScanCommand.class, PolicyCommand.class, KeysCommand.class,
+      AuditCommand.class})
 public final class Warden {
 
   public static void main(String[] args) {

@@ -2,6 +2,7 @@ package dev.agentwarden.server;
 
 import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.crypto.KeyHasher;
+import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.EmbeddedPostgres;
 import dev.agentwarden.store.JdbcUrls;
@@ -43,9 +44,11 @@ public final class Gateway implements AutoCloseable {
   private final Optional<String> newOperatorKey;
   private final Vault vault;
   private final ProviderRegistry providers;
+  private final AuditLog audit;
 
   private Gateway(Optional<EmbeddedPostgres> embedded, Database db, WardenServer server, Optional<String> newOperatorKey,
-      Vault vault, ProviderRegistry providers) {
+      Vault vault, ProviderRegistry providers, AuditLog audit) {
+    this.audit = audit;
     this.embedded = embedded;
     this.db = db;
     this.server = server;
@@ -77,13 +80,19 @@ public final class Gateway implements AutoCloseable {
       log.event("info", "database ready", Map.of("database", JdbcUrls.masked(adminUrl), "embedded", embedded.isPresent()));
       db = Database.connect(adminUrl, appPassword, config.databasePoolSize());
       checkPepper(db, hasher);
-      Vault vault = openVault(config, db, embedded.isPresent(), log);
+      KekSource.Loaded kek = KekSource.load(config.kekFile(), config.kek(), config.dataDir(), embedded.isPresent());
+      List<KeyEncryptionKey> previousKeks =
+          config.previousKekFile().map(f -> List.of(KekSource.readFile(f))).orElse(List.of());
+      Vault vault = openVault(kek, previousKeks, db, log);
+      // After the vault, which proves the KEK: the audit signing key is wrapped by the same KEK.
+      AuditLog audit = AuditLog.open(db, kek.kek(), previousKeks, new SecureRandom());
+      log.event("info", "audit log ready", Map.of("signing_key_id", audit.currentKey().keyId()));
       ProviderRegistry providers = ProviderRegistry.of(db, vault);
       VaultEvents vaultEvents = new VaultEvents(log);
       TenantPolicies policies = new TenantPolicies(db);
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
-          new PolicyService(db), new FetchService(policies, vault, log)));
+          new PolicyService(db), new FetchService(policies, vault, log), new AuditService(audit)));
       services.addAll(modelServices(db, providers, policies, log, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
@@ -97,7 +106,7 @@ public final class Gateway implements AutoCloseable {
         throw e;
       }
       log.event("info", "listening", Map.of("bind", config.bind(), "port", server.port(), "config", config.toString()));
-      return new Gateway(embedded, db, server, operatorKey, vault, providers);
+      return new Gateway(embedded, db, server, operatorKey, vault, providers, audit);
     } catch (RuntimeException e) {
       if (db != null) {
         db.close();
@@ -134,18 +143,21 @@ public final class Gateway implements AutoCloseable {
     return new CredentialBroker(vault, providers);
   }
 
+  /** The audit log: the one entry point every capability records through. */
+  public AuditLog audit() {
+    return audit;
+  }
+
   /** The tenants' model providers, whose keys live in the vault. */
   public ProviderRegistry providers() {
     return providers;
   }
 
   /**
-   * Loads the KEK ({@link KekSource}) and opens the vault, which proves the KEK against the
+   * Opens the vault with the loaded KEK ({@link KekSource}); the vault proves the KEK against the
    * installation's check values: a wrong KEK stops the start here, naming both key ids.
    */
-  static Vault openVault(GatewayConfig config, Database db, boolean embedded, RequestLog log) {
-    KekSource.Loaded kek = KekSource.load(config.kekFile(), config.kek(), config.dataDir(), embedded);
-    List<KeyEncryptionKey> previous = config.previousKekFile().map(f -> List.of(KekSource.readFile(f))).orElse(List.of());
+  static Vault openVault(KekSource.Loaded kek, List<KeyEncryptionKey> previous, Database db, RequestLog log) {
     Vault vault;
     try {
       vault = Vault.open(db, kek.kek(), previous);

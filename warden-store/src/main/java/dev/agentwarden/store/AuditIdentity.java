@@ -29,29 +29,31 @@ final class AuditIdentity {
   private static final long CREATE_LOCK = 0x7761726465_6e61L; // "wardena": pg advisory lock id
 
   private final KeyEncryptionKey kek;
+  private final List<KeyEncryptionKey> previousKeks;
   private final SecureRandom random;
   private volatile AuditSigner signer;
 
-  private AuditIdentity(KeyEncryptionKey kek, SecureRandom random, AuditSigner signer) {
+  private AuditIdentity(KeyEncryptionKey kek, List<KeyEncryptionKey> previousKeks, SecureRandom random, AuditSigner signer) {
     this.kek = kek;
+    this.previousKeks = previousKeks;
     this.random = random;
     this.signer = signer;
   }
 
-  /** Loads the active signing key, creating the first one if the installation has none. */
-  static AuditIdentity loadOrCreate(Database db, KeyEncryptionKey kek, SecureRandom random) {
+  /**
+   * Loads the active signing key, creating the first one if the installation has none. A key
+   * still wrapped by one of {@code previousKeks} (after a KEK rotation) is re-wrapped by {@code kek}.
+   */
+  static AuditIdentity loadOrCreate(Database db, KeyEncryptionKey kek, List<KeyEncryptionKey> previousKeks, SecureRandom random) {
     Objects.requireNonNull(kek, "kek");
+    List<KeyEncryptionKey> previous = List.copyOf(previousKeks);
     AuditSigner signer = db.asOperator(tx -> {
-      Optional<AuditSigner> active = active(tx, kek);
-      if (active.isPresent()) {
-        return active.get();
-      }
-      // Two processes starting on an empty installation must not both create a key.
+      // Two processes starting on an empty installation must not both create a key, nor both re-wrap.
       tx.query("select pg_advisory_xact_lock(?)", rs -> null, CREATE_LOCK);
-      active = active(tx, kek);
+      Optional<AuditSigner> active = active(tx, kek, previous);
       return active.isPresent() ? active.get() : create(tx, kek, random);
     });
-    return new AuditIdentity(kek, random, signer);
+    return new AuditIdentity(kek, previous, random, signer);
   }
 
   AuditSigner signer() {
@@ -73,7 +75,7 @@ final class AuditIdentity {
       if (current.key().keyId().equals(keyId.get())) {
         return current;
       }
-      AuditSigner reloaded = active(tx, kek).orElseThrow(() -> new StoreException("audit_identity_missing", "no active audit signing key"));
+      AuditSigner reloaded = active(tx, kek, previousKeks).orElseThrow(() -> new StoreException("audit_identity_missing", "no active audit signing key"));
       signer = reloaded;
       return reloaded;
     }
@@ -105,7 +107,9 @@ final class AuditIdentity {
           "select key_id from audit_signing_keys where valid_to is null for update", rs -> rs.getString(1));
       Instant now = tx.queryOne("select clock_timestamp()", rs -> Tx.requiredInstant(rs, "clock_timestamp")).orElseThrow();
       if (current.isPresent()) {
-        tx.update("update audit_signing_keys set valid_to = ? where key_id = ?", now, current.get());
+        // A retired key never signs again, so its private half is erased, not kept.
+        tx.update("update audit_signing_keys set valid_to = ?, kek_id = 'erased', wrapped_key = ''::bytea where key_id = ?",
+            now, current.get());
       }
       return insert(tx, kek, Ed25519.generate(random), now);
     });
@@ -113,12 +117,31 @@ final class AuditIdentity {
     return next.key();
   }
 
-  private static Optional<AuditSigner> active(Tx tx, KeyEncryptionKey kek) throws SQLException {
-    return tx.queryOne(
-            "select key_id, public_key, valid_from, kek_id, wrapped_key from audit_signing_keys where valid_to is null",
-            rs -> new Row(rs.getString("key_id"), rs.getBytes("public_key"), Tx.requiredInstant(rs, "valid_from"),
-                rs.getString("kek_id"), rs.getBytes("wrapped_key")))
-        .map(row -> row.unwrap(kek));
+  private static Optional<AuditSigner> active(Tx tx, KeyEncryptionKey kek, List<KeyEncryptionKey> previous) throws SQLException {
+    Optional<Row> row = tx.queryOne(
+        "select key_id, public_key, valid_from, kek_id, wrapped_key from audit_signing_keys where valid_to is null",
+        rs -> new Row(rs.getString("key_id"), rs.getBytes("public_key"), Tx.requiredInstant(rs, "valid_from"),
+            rs.getString("kek_id"), rs.getBytes("wrapped_key")));
+    if (row.isEmpty()) {
+      return Optional.empty();
+    }
+    if (row.get().kekId().equals(kek.keyId())) {
+      return Optional.of(row.get().unwrap(kek));
+    }
+    for (KeyEncryptionKey old : previous) {
+      if (row.get().kekId().equals(old.keyId())) {
+        byte[] seed = row.get().unwrapSeed(old);
+        try {
+          // After a KEK rotation the active key moves to the new KEK, like the vault's data keys.
+          tx.update("update audit_signing_keys set kek_id = ?, wrapped_key = ? where key_id = ? and valid_to is null",
+              kek.keyId(), kek.wrap(seed, associatedData(row.get().keyId())), row.get().keyId());
+          return Optional.of(row.get().signer(seed));
+        } finally {
+          Arrays.fill(seed, (byte) 0);
+        }
+      }
+    }
+    return Optional.of(row.get().unwrap(kek)); // throws, naming both KEKs
   }
 
   private static AuditSigner create(Tx tx, KeyEncryptionKey kek, SecureRandom random) throws SQLException {
@@ -150,19 +173,26 @@ final class AuditIdentity {
         throw new StoreException("audit_identity_kek_mismatch",
             "the audit signing key is wrapped by KEK " + kekId + " but the configured KEK is " + kek.keyId());
       }
-      byte[] seed;
+      byte[] seed = unwrapSeed(kek);
       try {
-        seed = kek.unwrap(wrapped, associatedData(keyId));
-      } catch (CryptoException e) {
-        throw new StoreException("audit_identity_unreadable", "the audit signing key cannot be unwrapped with the configured KEK", e);
-      }
-      try {
-        Ed25519.SigningKey key = Ed25519.fromSeed(seed);
-        AuditKey published = new AuditKey(keyId, Ed25519.PublicKey.of(publicKey), validFrom, Optional.empty());
-        return AuditSigner.of(published, key);
+        return signer(seed);
       } finally {
         Arrays.fill(seed, (byte) 0);
       }
+    }
+
+    byte[] unwrapSeed(KeyEncryptionKey k) {
+      try {
+        return k.unwrap(wrapped, associatedData(keyId));
+      } catch (CryptoException e) {
+        throw new StoreException("audit_identity_unreadable", "the audit signing key cannot be unwrapped with the configured KEK", e);
+      }
+    }
+
+    AuditSigner signer(byte[] seed) {
+      Ed25519.SigningKey key = Ed25519.fromSeed(seed);
+      AuditKey published = new AuditKey(keyId, Ed25519.PublicKey.of(publicKey), validFrom, Optional.empty());
+      return AuditSigner.of(published, key);
     }
   }
 }

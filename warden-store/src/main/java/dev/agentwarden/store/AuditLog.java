@@ -83,8 +83,13 @@ public final class AuditLog {
    * the first one.
    */
   public static AuditLog open(Database db, KeyEncryptionKey kek, SecureRandom random) {
+    return open(db, kek, List.of(), random);
+  }
+
+  /** As {@link #open(Database, KeyEncryptionKey, SecureRandom)}, re-wrapping a key still under a previous KEK. */
+  public static AuditLog open(Database db, KeyEncryptionKey kek, List<KeyEncryptionKey> previousKeks, SecureRandom random) {
     Objects.requireNonNull(db, "db");
-    return new AuditLog(db, AuditIdentity.loadOrCreate(db, kek, random));
+    return new AuditLog(db, AuditIdentity.loadOrCreate(db, kek, previousKeks, random));
   }
 
   // ---------------------------------------------------------------- appending

@@ -163,6 +163,19 @@ class AuditLogTest {
   }
 
   @Test
+  void kekRotation_rewrapsTheActiveSigningKey() {
+    KeyEncryptionKey next = KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial());
+    AuditKey key = log.currentKey();
+    AuditLog reopened = AuditLog.open(db, next, List.of(kek), new SecureRandom());
+    assertThat(reopened.currentKey()).isEqualTo(key);
+    assertThat(AuditLog.open(db, next, new SecureRandom()).currentKey()).isEqualTo(key);
+    assertThatThrownBy(() -> AuditLog.open(db, kek, new SecureRandom()))
+        .isInstanceOf(StoreException.class)
+        .extracting(e -> ((StoreException) e).code())
+        .isEqualTo("audit_identity_kek_mismatch");
+  }
+
+  @Test
   void rotation_keepsOldKeysPublished_andOtherInstancesFollowIt() {
     Database otherPool = TestDatabases.connect(adminUrl, 2);
     try {
@@ -175,6 +188,9 @@ class AuditLogTest {
       assertThat(afterRotation.keyId()).isEqualTo(second.keyId());
       assertThat(log.publishedKeys()).extracting(AuditKey::keyId).containsExactly(first.keyId(), second.keyId());
       assertThat(log.publishedKeys().getFirst().validTo()).isPresent();
+      int erased = db.asOperator(tx -> tx.queryOne(
+          "select length(wrapped_key) from audit_signing_keys where key_id = ?", rs -> rs.getInt(1), first.keyId())).orElseThrow();
+      assertThat(erased).as("a retired key's private half is erased").isZero();
       VerificationResult r = verifyExport(a, Optional.empty());
       assertThat(r.isVerified()).as(r.toString()).isTrue();
     } finally {

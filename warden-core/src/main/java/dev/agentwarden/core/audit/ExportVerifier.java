@@ -128,6 +128,11 @@ public final class ExportVerifier {
     };
   }
 
+  /** Records that the next line could not be read (for example, it is not UTF-8). */
+  public void unreadableLine(String detail) {
+    fail(expectedOrZero(), Reason.MALFORMED, "unreadable line: " + detail);
+  }
+
   /** The result; call after the last line. */
   public VerificationResult finish() {
     if (failure == null) {

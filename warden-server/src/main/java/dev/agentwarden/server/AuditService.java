@@ -1,0 +1,142 @@
+package dev.agentwarden.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.audit.AuditEvent;
+import dev.agentwarden.core.audit.AuditEventType;
+import dev.agentwarden.core.audit.AuditKey;
+import dev.agentwarden.core.audit.AuditProofs;
+import dev.agentwarden.core.id.TenantId;
+import dev.agentwarden.store.AuditLog;
+import dev.agentwarden.store.StoreException;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+
+/**
+ * {@code /v1/audit/*} for a tenant's admins and auditors, and the public {@code /v1/identity}.
+ * docs/audit-format.md specifies every answer.
+ */
+final class AuditService implements ApiService {
+  private static final int MAX_PAGE = 1000;
+
+  private final AuditLog log;
+
+  AuditService(AuditLog log) {
+    this.log = log;
+  }
+
+  @Override
+  public void routes(RouteTable t) {
+    t.add("GET", "/v1/audit/events", Roles.AUDIT, req -> {
+      long after = queryLong(req, "after_seq", 0, 0, Long.MAX_VALUE);
+      int limit = req.queryInt("limit", 100, 1, MAX_PAGE);
+      Optional<String> type = req.query("type");
+      if (type.isPresent() && AuditEventType.fromWireName(type.get()).isEmpty()) {
+        throw ApiException.badRequest("invalid_parameter", "type is not an audit event type");
+      }
+      AuditLog.EventQuery q = new AuditLog.EventQuery(after, type, text(req, "actor"), text(req, "agent_id"),
+          text(req, "provider_id"), limit + 1);
+      List<AuditEvent> page = invalidQueryIsBadRequest(() -> log.events(req.tenant(), q));
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      ArrayNode data = out.putArray("data");
+      page.stream().limit(limit).forEach(e -> data.add(e.toJson()));
+      if (page.size() > limit) {
+        out.put("next_after_seq", page.get(limit - 1).seq());
+      } else {
+        out.putNull("next_after_seq");
+      }
+      return ApiResponse.ok(out);
+    });
+    t.add("GET", "/v1/audit/export", Roles.AUDIT, req -> {
+      TenantId tenant = req.tenant();
+      long from = queryLong(req, "from_seq", 1, 1, Long.MAX_VALUE);
+      OptionalLong to = req.query("to_seq").isPresent()
+          ? OptionalLong.of(queryLong(req, "to_seq", 0, 0, Long.MAX_VALUE)) : OptionalLong.empty();
+      long size = log.size(tenant);
+      if (from > size + 1 || (to.isPresent() && to.getAsLong() < from - 1)) {
+        throw ApiException.badRequest("invalid_parameter", "from_seq and to_seq must name a range within the log (" + size + " events)");
+      }
+      // An export that breaks off mid-stream has no signed tree head at its end, which any
+      // verifier reports as truncated.
+      return ApiResponse.stream(200, "application/x-ndjson", out -> {
+        BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+        log.export(tenant, from, to, w);
+      }).withHeader("Content-Disposition", "attachment; filename=\"audit-" + tenant + ".jsonl\"");
+    });
+    t.add("GET", "/v1/audit/checkpoints/latest", Roles.AUDIT, req -> ApiResponse.ok(log.latestCheckpoint(req.tenant()).toJson()));
+    t.add("GET", "/v1/audit/proofs/inclusion", Roles.AUDIT, req -> {
+      long seq = queryLong(req, "seq", -1, 1, Long.MAX_VALUE);
+      if (seq < 0) {
+        throw ApiException.badRequest("invalid_parameter", "seq is required");
+      }
+      long treeSize = queryLong(req, "tree_size", log.size(req.tenant()), 1, Long.MAX_VALUE);
+      AuditLog.InclusionProof p = invalidQueryIsBadRequest(() -> log.inclusionProof(req.tenant(), seq, treeSize));
+      return ApiResponse.ok(AuditProofs.inclusion(p.seq(), p.eventHash(), p.path(), p.treeHead()));
+    });
+    t.add("GET", "/v1/audit/proofs/consistency", Roles.AUDIT, req -> {
+      long from = queryLong(req, "from", -1, 0, Long.MAX_VALUE);
+      if (from < 0) {
+        throw ApiException.badRequest("invalid_parameter", "from is required");
+      }
+      long to = queryLong(req, "to", log.size(req.tenant()), 0, Long.MAX_VALUE);
+      AuditLog.ConsistencyProof p = invalidQueryIsBadRequest(() -> log.consistencyProof(req.tenant(), from, to));
+      return ApiResponse.ok(AuditProofs.consistency(p.path(), p.fromHead(), p.toHead()));
+    });
+    t.add("GET", "/v1/identity", Roles.PUBLIC, req -> ApiResponse.ok(identity()));
+    t.add("POST", "/v1/identity/rotate", Roles.OPERATOR, req -> {
+      log.rotateSigningKey();
+      return ApiResponse.ok(identity());
+    });
+  }
+
+  private ObjectNode identity() {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("current_key_id", log.currentKey().keyId());
+    ArrayNode keys = out.putArray("keys");
+    for (AuditKey k : log.publishedKeys()) {
+      keys.add(k.toJson());
+    }
+    return out;
+  }
+
+  private static Optional<String> text(ApiRequest req, String name) {
+    Optional<String> v = req.query(name);
+    if (v.isPresent() && (v.get().isEmpty() || v.get().length() > 256)) {
+      throw ApiException.badRequest("invalid_parameter", name + " must be 1 to 256 characters");
+    }
+    return v;
+  }
+
+  private static long queryLong(ApiRequest req, String name, long defaultValue, long min, long max) {
+    Optional<String> raw = req.query(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      long v = Long.parseLong(raw.get());
+      if (v < min || v > max) {
+        throw ApiException.badRequest("invalid_parameter", name + " must be at least " + min);
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("invalid_parameter", name + " must be an integer");
+    }
+  }
+
+  private static <T> T invalidQueryIsBadRequest(Supplier<T> work) {
+    try {
+      return work.get();
+    } catch (StoreException e) {
+      if (e.code().equals("invalid_query")) {
+        throw ApiException.badRequest("invalid_parameter", e.getMessage());
+      }
+      throw e;
+    }
+  }
+}
