@@ -13,8 +13,6 @@ import dev.agentwarden.core.audit.HashValue;
 import dev.agentwarden.core.audit.MerkleTree;
 import dev.agentwarden.core.audit.TreeHead;
 import dev.agentwarden.core.audit.VerificationResult;
-import dev.agentwarden.core.crypto.InsecureSecretAccess;
-import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.id.TenantId;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,10 +35,8 @@ class AuditApiTest {
 
   @BeforeAll
   static void start() {
-    Map<String, String> kek = Map.of("kek",
-        KeyEncryptionKey.generateLocalMaterial().reveal(InsecureSecretAccess.get()));
-    one = TestGateway.start(kek);
-    two = TestGateway.secondOn(one, kek);
+    one = TestGateway.start();
+    two = TestGateway.secondOn(one, Map.of()); // same database and data directory, hence the same KEK
     a = one.createTenant("audited");
     b = one.createTenant("other");
     auditor = one.createKey(a.adminKey(), "auditor", "auditor")[1];
