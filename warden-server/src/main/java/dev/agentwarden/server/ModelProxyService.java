@@ -429,6 +429,12 @@ final class ModelProxyService implements ApiService {
         outcome = pump(new BufferedReader(new InputStreamReader(up.body(), StandardCharsets.UTF_8)));
       } catch (EgressException e) {
         outcome = e instanceof EgressException.Timeout ? "upstream_timeout" : "upstream_disconnected";
+        // What the guards already passed is delivered before the stream ends.
+        Optional<String> blocked = flushAll();
+        if (blocked.isPresent()) {
+          outcome = blocked.get();
+          return;
+        }
         writeError(outcome, e instanceof EgressException.Timeout
             ? "the provider did not answer in time; the stream was ended"
             : "the provider's stream broke off; the stream was ended");
@@ -479,6 +485,10 @@ final class ModelProxyService implements ApiService {
         if (stop.isPresent()) {
           return stop.get();
         }
+      }
+      Optional<String> blocked = flushAll();
+      if (blocked.isPresent()) {
+        return blocked.get();
       }
       writeError("upstream_disconnected", "the provider's stream ended without finishing; the stream was ended");
       return "upstream_disconnected";

@@ -71,6 +71,12 @@ final class OpenAiTestUpstream implements AutoCloseable {
             PLANTED_SECRET.substring(9, 25), PLANTED_SECRET.substring(25), " keep it safe."), body);
         case "stream_tools" -> sseTools(ex, body);
         case "stream" -> sse(ex, List.of("Hel", "lo ", "from ", "the ", "stream."), body);
+        case "stream_cut" -> {
+          // The upstream breaks off mid-answer: no finish, no [DONE].
+          ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+          ex.sendResponseHeaders(200, 0);
+          event(ex.getResponseBody(), chunk("{\"role\":\"assistant\",\"content\":\"Partial ans\"}", "null"));
+        }
         default -> {
           if (body.has("tools")) {
             json(ex, 200, "{\"id\":\"chatcmpl-t\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"test-model\","
