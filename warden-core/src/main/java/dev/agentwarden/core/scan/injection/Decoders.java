@@ -15,7 +15,6 @@ final class Decoders {
   /** A decoded layer and the encoding it came from. */
   record Layer(String encoding, String text) {}
 
-  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/_-]{16,}={0,2}");
   private static final Pattern HEX = Pattern.compile("(?:(?:\\\\x|0x)?[0-9a-fA-F]{2}[\\s,:]?){12,}");
   private static final Pattern URL_ESCAPE = Pattern.compile("%[0-9a-fA-F]{2}");
   private static final Pattern HTML_ENTITY = Pattern.compile("&(?:#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});");
@@ -34,11 +33,39 @@ final class Decoders {
     return out;
   }
 
+  private static boolean isBase64Char(char c) {
+    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
+        || c == '_' || c == '-';
+  }
+
+  /** Runs of at least {@code min} chars accepted by {@code test}, as [start, end) pairs. */
+  private static List<int[]> runs(String text, int min, java.util.function.IntPredicate test) {
+    List<int[]> out = new ArrayList<>();
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      if (!test.test(text.charAt(i))) {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < n && test.test(text.charAt(i))) {
+        i++;
+      }
+      if (i - start >= min) {
+        out.add(new int[] {start, i});
+      }
+    }
+    return out;
+  }
+
   private static void base64(String text, List<Layer> out) {
-    Matcher m = BASE64.matcher(text);
     StringBuilder decoded = new StringBuilder();
-    while (m.find() && decoded.length() < MAX_LAYER_CHARS) {
-      String token = m.group().replace('-', '+').replace('_', '/');
+    for (int[] run : runs(text, 16, c -> isBase64Char((char) c))) {
+      if (decoded.length() >= MAX_LAYER_CHARS) {
+        break;
+      }
+      String token = text.substring(run[0], run[1]).replace('-', '+').replace('_', '/');
       String body = token.replace("=", "");
       if (body.length() % 4 == 1) {
         continue;
@@ -64,6 +91,11 @@ final class Decoders {
   }
 
   private static void hex(String text, List<Layer> out) {
+    // Cheap gate: a hex payload has a long run of hex digits, escapes or separators.
+    if (runs(text, 24, c -> Character.digit(c, 16) >= 0 || c == 'x' || c == '\\' || c == ' ' || c == ',' || c == ':')
+        .stream().noneMatch(r -> countDigits(text, r[0], r[1]) >= 16)) {
+      return;
+    }
     Matcher m = HEX.matcher(text);
     StringBuilder decoded = new StringBuilder();
     while (m.find() && decoded.length() < MAX_LAYER_CHARS) {
@@ -85,7 +117,20 @@ final class Decoders {
     }
   }
 
+  private static int countDigits(String text, int from, int to) {
+    int d = 0;
+    for (int i = from; i < to; i++) {
+      if (text.charAt(i) >= '0' && text.charAt(i) <= '9') {
+        d++;
+      }
+    }
+    return d;
+  }
+
   private static void url(String text, List<Layer> out) {
+    if (text.indexOf('%') < 0) {
+      return;
+    }
     Matcher m = URL_ESCAPE.matcher(text);
     int count = 0;
     while (m.find() && count < 3) {
@@ -105,6 +150,9 @@ final class Decoders {
   }
 
   private static void html(String text, List<Layer> out) {
+    if (text.indexOf('&') < 0) {
+      return;
+    }
     Matcher m = HTML_ENTITY.matcher(text);
     StringBuilder sb = new StringBuilder();
     int at = 0;
@@ -141,7 +189,15 @@ final class Decoders {
     return Character.isValidCodePoint(cp) ? new String(Character.toChars(cp)) : "";
   }
 
+  /** rot13 of words an encoded instruction would contain; absent them, no rot13 layer is built. */
+  private static final List<String> ROT13_HINTS =
+      List.of("vtaber", "vafgehpgvba", "cebzcg", "flfgrz", "cerivbhf", "qvfertneq", "sbetrg", "erirny", "cnffjbeq", "frperg", "qryrgr", "rkrphgr");
+
   private static void rot13(String text, List<Layer> out) {
+    String lower = text.toLowerCase(java.util.Locale.ROOT);
+    if (ROT13_HINTS.stream().noneMatch(lower::contains)) {
+      return;
+    }
     StringBuilder sb = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);

@@ -1,6 +1,7 @@
 package dev.agentwarden.core.scan.injection;
 
 import dev.agentwarden.core.scan.Finding;
+import dev.agentwarden.core.scan.internal.KeywordAutomaton;
 import dev.agentwarden.core.scan.unicode.UnicodeScanner;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,23 +48,86 @@ public final class InjectionScanner {
     return evidence.result();
   }
 
-  private static void scanLayer(String text, String layer, int depth, Evidence evidence, boolean top) {
-    String[] sentences = sentences(text);
-    int base = evidence.sentenceCount();
-    for (int i = 0; i < sentences.length; i++) {
-      String sentence = sentences[i];
-      for (InjectionPattern p : PatternCatalog.SENTENCE) {
-        if (p.pattern().matcher(sentence).find()) {
-          evidence.add(base + i, p.family(), layerTag(layer, p.id()), p.weight());
-        }
+  /** All sentence patterns, then the case-sensitive ones, in one list. */
+  private static final List<InjectionPattern> PATTERNS = concat(PatternCatalog.SENTENCE, PatternCatalog.RAW);
+  /** Patterns without triggers: they run on every sentence. */
+  private static final int[] ALWAYS;
+  /** ASCII triggers, matched in one pass; TRIGGER_PATTERNS[k] are the patterns trigger k enables. */
+  private static final KeywordAutomaton ASCII_TRIGGERS;
+  private static final int[][] TRIGGER_PATTERNS;
+  /** Non-ASCII triggers (other scripts), checked only when the text has non-ASCII chars. */
+  private static final List<String> WIDE_TRIGGERS;
+  private static final int[][] WIDE_TRIGGER_PATTERNS;
+
+  static {
+    java.util.Map<String, List<Integer>> ascii = new java.util.LinkedHashMap<>();
+    java.util.Map<String, List<Integer>> wide = new java.util.LinkedHashMap<>();
+    List<Integer> always = new ArrayList<>();
+    for (int i = 0; i < PATTERNS.size(); i++) {
+      String t = PatternCatalog.TRIGGERS.get(PATTERNS.get(i).id());
+      if (t == null) {
+        always.add(i);
+        continue;
       }
-      for (InjectionPattern p : PatternCatalog.RAW) {
-        if (p.pattern().matcher(sentence).find()) {
-          evidence.add(base + i, p.family(), layerTag(layer, p.id()), p.weight());
+      for (String trigger : t.split(",")) {
+        boolean isAscii = trigger.chars().allMatch(c -> c < 0x80);
+        (isAscii ? ascii : wide).computeIfAbsent(trigger, k -> new ArrayList<>()).add(i);
+      }
+    }
+    ALWAYS = always.stream().mapToInt(Integer::intValue).toArray();
+    ASCII_TRIGGERS = new KeywordAutomaton(List.copyOf(ascii.keySet()));
+    TRIGGER_PATTERNS = ascii.values().stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+    WIDE_TRIGGERS = List.copyOf(wide.keySet());
+    WIDE_TRIGGER_PATTERNS = wide.values().stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+  }
+
+  private static List<InjectionPattern> concat(List<InjectionPattern> a, List<InjectionPattern> b) {
+    List<InjectionPattern> all = new ArrayList<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
+  }
+
+  private static void scanLayer(String text, String layer, int depth, Evidence evidence, boolean top) {
+    int[] bounds = sentenceBounds(text);
+    int sentences = bounds.length / 2;
+    int base = evidence.sentenceCount();
+    // Which (pattern, sentence) pairs are worth a regex run: those whose trigger occurs in it.
+    java.util.BitSet[] todo = new java.util.BitSet[PATTERNS.size()];
+    ASCII_TRIGGERS.scan(text, (k, end) -> {
+      int sentence = sentenceAt(bounds, end - 1);
+      for (int p : TRIGGER_PATTERNS[k]) {
+        (todo[p] == null ? (todo[p] = new java.util.BitSet()) : todo[p]).set(sentence);
+      }
+    });
+    if (!isAscii(text)) {
+      String lower = text.toLowerCase(java.util.Locale.ROOT);
+      for (int k = 0; k < WIDE_TRIGGERS.size(); k++) {
+        for (int at = lower.indexOf(WIDE_TRIGGERS.get(k)); at >= 0; at = lower.indexOf(WIDE_TRIGGERS.get(k), at + 1)) {
+          int sentence = sentenceAt(bounds, Math.min(at, text.length() - 1));
+          for (int p : WIDE_TRIGGER_PATTERNS[k]) {
+            (todo[p] == null ? (todo[p] = new java.util.BitSet()) : todo[p]).set(sentence);
+          }
         }
       }
     }
-    evidence.sentences(sentences.length);
+    for (int p : ALWAYS) {
+      todo[p] = new java.util.BitSet();
+      todo[p].set(0, sentences);
+    }
+    for (int p = 0; p < todo.length; p++) {
+      if (todo[p] == null) {
+        continue;
+      }
+      InjectionPattern pattern = PATTERNS.get(p);
+      for (int i = todo[p].nextSetBit(0); i >= 0 && i < sentences; i = todo[p].nextSetBit(i + 1)) {
+        Matcher m = pattern.pattern().matcher(text).region(bounds[2 * i], bounds[2 * i + 1]);
+        if (m.find()) {
+          evidence.add(base + i, pattern.family(), layerTag(layer, pattern.id()), pattern.weight());
+          break;
+        }
+      }
+    }
+    evidence.sentences(sentences);
     embeddedRequest(text, layer, base, evidence);
     if (depth >= MAX_DEPTH) {
       return;
@@ -81,6 +145,66 @@ public final class InjectionScanner {
     }
   }
 
+  static boolean isAscii(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Start and end offsets of each non-blank sentence, flattened: [s0, e0, s1, e1, ...]. A
+   * sentence ends at a newline, at CJK full stops, or at . ! ? followed by whitespace.
+   */
+  static int[] sentenceBounds(String text) {
+    List<Integer> b = new ArrayList<>();
+    int n = text.length();
+    int at = 0;
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      if (c == '\n' || c == '\u3002' || c == '\uff01' || c == '\uff1f') {
+        addSentence(text, at, c == '\n' ? i : i + 1, b);
+        at = i + 1;
+      } else if ((c == '.' || c == '!' || c == '?') && i + 1 < n && Character.isWhitespace(text.charAt(i + 1))) {
+        addSentence(text, at, i + 1, b);
+        at = i + 1;
+      }
+    }
+    addSentence(text, at, n, b);
+    if (b.isEmpty()) {
+      b.add(0);
+      b.add(n);
+    }
+    return b.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static void addSentence(String text, int from, int to, List<Integer> b) {
+    while (from < to && Character.isWhitespace(text.charAt(from))) {
+      from++;
+    }
+    if (to > from) {
+      b.add(from);
+      b.add(to);
+    }
+  }
+
+  /** The index of the sentence containing (or nearest before) offset {@code at}. */
+  static int sentenceAt(int[] bounds, int at) {
+    int lo = 0;
+    int hi = bounds.length / 2 - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (bounds[2 * mid] <= at) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+
   private static String layerTag(String layer, String id) {
     return layer.equals("text") ? id : layer + ":" + id;
   }
@@ -89,8 +213,12 @@ public final class InjectionScanner {
    * A document (an e-mail, a page) that contains a line ordering or asking the reader something
    * is how indirect injections arrive: the reader is the assistant.
    */
+  private static final List<String> DOCUMENT_HINTS =
+      List.of("SUBJECT:", "EMAIL_FROM:", "RECEIVED DATE:", "CONTENT:", "From:", "Subject:", "To:", "Hi ", "Dear ");
+
   private static void embeddedRequest(String text, String layer, int base, Evidence evidence) {
-    if (!PatternCatalog.DOCUMENT_MARKERS.matcher(text).find()) {
+    if (DOCUMENT_HINTS.stream().noneMatch(text::contains)
+        || !PatternCatalog.DOCUMENT_MARKERS.matcher(text).find()) {
       return;
     }
     Matcher m = PatternCatalog.IMPERATIVE.matcher(text);
@@ -102,11 +230,6 @@ public final class InjectionScanner {
       evidence.add(base, Family.EMBEDDED_REQUEST, layerTag(layer, "document-embedded-request"), 0.6);
       return;
     }
-  }
-
-  static String[] sentences(String text) {
-    String[] parts = text.split("(?<=[.!?。！？])\\s+|\\n+|(?<=[。！？])");
-    return Arrays.stream(parts).filter(s -> !s.isBlank()).toArray(String[]::new);
   }
 
   /** Accumulates pattern hits into per-sentence scores. */

@@ -8,6 +8,7 @@ import static dev.agentwarden.core.scan.injection.Family.ROLE_PLAY;
 import static dev.agentwarden.core.scan.injection.Family.TOOL_HIJACK;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The injection patterns. They run on normalised text (NFKC, invisible characters removed,
@@ -176,4 +177,73 @@ final class PatternCatalog {
   static final java.util.regex.Pattern DECODED_TRIGGER =
       java.util.regex.Pattern.compile(
           "(?i)\\b(?:ignore|disregard|forget|instructions?|system prompt|reveal|password|secret|send|exfiltrate|execute|delete|jailbreak|you are now|pretend)\\b");
+
+  /**
+   * For each pattern, lower-case words of which at least one must occur in the text before the
+   * pattern is worth running (a pattern without an entry always runs). This keeps the cost of a
+   * clean 4 KB message to one keyword pass instead of one regex pass per pattern.
+   */
+  static final Map<String, String> TRIGGERS =
+      Map.ofEntries(
+          Map.entry("override-ignore-previous", "ignor,disregard,forget,skip,overlook,abandon,bypass,overrid,neglect,discard,dismiss,drop,erase,delete,clear,reset"),
+          Map.entry("override-forget-everything", "forget,ignor,disregard"),
+          Map.entry("override-ignore-target", "ignor,disregard"),
+          Map.entry("override-irrelevant", "previous,prior,preceding,above,earlier"),
+          Map.entry("override-new-instructions", "your"),
+          Map.entry("override-new-task", "task,instruction,assignment,rule,objective,mission,challenge"),
+          Map.entry("override-now-focus", "now,instead,but then"),
+          Map.entry("override-just-say", "just,only,simply"),
+          Map.entry("override-say-exactly", "nothing else,and only,verbatim"),
+          Map.entry("override-stop", "stop,cease"),
+          Map.entry("override-do-not-follow", "follow,obey,listen to,adhere,comply"),
+          Map.entry("override-well-done", "well done,great job,good job,that was,excellent work,you did it"),
+          Map.entry("override-de", "vergiss,vergessen,ignorier,missacht,übergeh"),
+          Map.entry("override-de-deviating", "abweichend,bisherigen,neue aufgabe,nun bist du,jetzt bist du,du bist"),
+          Map.entry("override-de-pretend", "stell dir vor,tu so,du bist kein,rolle,dass sie als,dass du als,agieren sie,fungieren"),
+          Map.entry("override-es", "olvid,ignor,descarta"),
+          Map.entry("override-fr", "oubli,ignor,tiens pas compte"),
+          Map.entry("override-it", "dimentic,ignora"),
+          Map.entry("override-pt", "esqueç,esquec,ignor"),
+          Map.entry("override-nl", "vergeet,negeer"),
+          Map.entry("override-ru", "забуд,игнорир,проигнорир,не обращай"),
+          Map.entry("override-zh", "忽略,忽视,无视,忘记,忘掉,不要理会"),
+          Map.entry("override-ja", "無視,忘れ"),
+          Map.entry("override-ko", "무시,잊"),
+          Map.entry("roleplay-mode-enabled", "mode"),
+          Map.entry("roleplay-no-restrictions", "restriction,limitation,filter,censorship,guideline,rule,constraint,confine,boundar,polic"),
+          Map.entry("roleplay-amoral", "amoral,unethical,unfiltered,uncensored,immoral,jailbr,refuse,moral,care about"),
+          Map.entry("roleplay-do-anything", "anything,never say,never said,never refuse,answer any"),
+          Map.entry("roleplay-stay-in-character", "character,immerse,immersed,absorbed"),
+          Map.entry("roleplay-you-are-now", "you are"),
+          Map.entry("roleplay-from-now-on", "from now on"),
+          Map.entry("roleplay-act-as", "act,pretend,behave,respond,roleplay,role-play,role of,simulat,emulat,impersonat"),
+          Map.entry("roleplay-policy", "policy,policies,guideline,filter"),
+          Map.entry("roleplay-bypass-safety", "bypass,circumvent,evade,disable,violate,break,ignor"),
+          Map.entry("roleplay-dual-response", "two,2 "),
+          Map.entry("roleplay-hypothetical", "hypothetical,fictional,imaginary"),
+          Map.entry("roleplay-rules-block", "="),
+          Map.entry("roleplay-model-persona", "named,called,known as"),
+          Map.entry("roleplay-you-are-x", "you are,you're,du bist,tu es,eres,sei "),
+          Map.entry("roleplay-interpreter", "act as"),
+          Map.entry("extract-system-prompt", "prompt,system message,system instruction,instruction,your rules,guideline,configuration,directive,above"),
+          Map.entry("extract-verbatim", "verbatim,word for word,exactly as"),
+          Map.entry("extract-before", "before,above,preceding"),
+          Map.entry("extract-de", "prompt,anweisung,instruktion"),
+          Map.entry("extract-zh", "系统提示,系统指令,初始指令,提示词"),
+          Map.entry("tool-destructive", "delete,erase,wipe,drop,destroy,remove"),
+          Map.entry("tool-invoke", "tool,function,plugin,api,command"),
+          Map.entry("tool-forged-role", "im_start,im_end,<|,inst],<<sys,system,assistant,endoftext,header_id,eot_id"),
+          Map.entry("tool-call-json", "tool_call,function_call"),
+          Map.entry("tool-execute-following", "execute,run,eval"),
+          Map.entry("tool-important-update", "important,urgent,attention,notice"),
+          Map.entry("exfil-markdown-image", "]("),
+          Map.entry("exfil-markdown-template", "]("),
+          Map.entry("exfil-send-to", "http,www.,@"),
+          Map.entry("exfil-private-data", "history,previous messages,data,conversation,password,credential,email,e-mail,api key,personal information,secret"),
+          Map.entry("exfil-fetch-url", "http,www."),
+          Map.entry("addressed-your-response", "your"),
+          Map.entry("addressed-de", "formulier,schreib,beantwort,antworte,übersetz,erklär"),
+          Map.entry("roleplay-persona-name", "dan,stan,dude,aim,antigpt,basedgpt,devmode,ucar,apophis,mongo tom,kevin,nraf,bh,jailbreak"),
+          Map.entry("roleplay-shouted-override", "ignore,forget,disregard,stop"),
+          Map.entry("roleplay-bracket-tag", "jailbreak,classic,dan],developer mode"));
 }

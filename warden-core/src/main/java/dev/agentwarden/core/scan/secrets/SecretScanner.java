@@ -2,6 +2,7 @@ package dev.agentwarden.core.scan.secrets;
 
 import dev.agentwarden.core.scan.Finding;
 import dev.agentwarden.core.scan.ScanKind;
+import dev.agentwarden.core.scan.internal.KeywordAutomaton;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;

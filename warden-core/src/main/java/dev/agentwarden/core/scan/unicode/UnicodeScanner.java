@@ -25,6 +25,10 @@ public final class UnicodeScanner {
 
   /** Every smuggling finding in {@code text}, in order. */
   public static List<Finding> scan(String text) {
+    if (isAscii(text)) {
+      // Every smuggling technique needs a character outside ASCII.
+      return List.of();
+    }
     List<Finding> out = new ArrayList<>();
     int n = text.length();
     int i = 0;
@@ -72,6 +76,15 @@ public final class UnicodeScanner {
     }
     words(text, out);
     return List.copyOf(out);
+  }
+
+  private static boolean isAscii(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private interface CodePointTest {
@@ -226,6 +239,10 @@ public final class UnicodeScanner {
    * read them), and lookalike letters replaced by their ASCII skeleton.
    */
   public static String normalise(String text) {
+    if (isAscii(text)) {
+      // NFKC, invisible-character removal and skeletons are all identities on ASCII.
+      return text;
+    }
     StringBuilder visible = new StringBuilder(text.length());
     StringBuilder tags = new StringBuilder();
     int i = 0;

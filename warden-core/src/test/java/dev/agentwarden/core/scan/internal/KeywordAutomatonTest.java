@@ -1,4 +1,4 @@
-package dev.agentwarden.core.scan.secrets;
+package dev.agentwarden.core.scan.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

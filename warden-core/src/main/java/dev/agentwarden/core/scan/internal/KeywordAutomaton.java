@@ -1,21 +1,22 @@
-package dev.agentwarden.core.scan.secrets;
+package dev.agentwarden.core.scan.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Aho-Corasick automaton over ASCII keywords, matched case-insensitively in one pass.
+ * Aho-Corasick automaton over ASCII keywords, matched case-insensitively in one pass. Shared by
+ * the secret and injection scanners (internal: not part of the scan API).
  *
  * <p>The goto function is precomputed into a dense table (a DFA), so scanning costs one array
  * read per char whatever the number of keywords. Chars outside ASCII map to symbol 0, which no
  * keyword contains, so they always lead back towards the root.
  */
-final class KeywordAutomaton {
+public final class KeywordAutomaton {
   private static final int ALPHABET = 128;
 
   /** Receives keyword hits; {@code end} is one past the last char of the keyword. */
-  interface HitSink {
+  public interface HitSink {
     void hit(int keyword, int end);
   }
 
@@ -23,7 +24,7 @@ final class KeywordAutomaton {
   private final int[][] outputs;
   private final int[] keywordLengths;
 
-  KeywordAutomaton(List<String> keywords) {
+  public KeywordAutomaton(List<String> keywords) {
     keywordLengths = new int[keywords.size()];
     List<int[]> gotoRows = new ArrayList<>();
     List<List<Integer>> out = new ArrayList<>();
@@ -104,11 +105,11 @@ final class KeywordAutomaton {
     return c;
   }
 
-  int keywordLength(int keyword) {
+  public int keywordLength(int keyword) {
     return keywordLengths[keyword];
   }
 
-  void scan(CharSequence text, HitSink sink) {
+  public void scan(CharSequence text, HitSink sink) {
     int state = 0;
     int[] d = delta;
     int[][] o = outputs;
