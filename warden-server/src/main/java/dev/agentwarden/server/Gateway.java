@@ -92,7 +92,7 @@ public final class Gateway implements AutoCloseable {
       TenantPolicies policies = new TenantPolicies(db);
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
-          new PolicyService(db), new FetchService(policies, vault, log), new AuditService(audit)));
+          new PolicyService(db, policies), new FetchService(policies, vault, log), new AuditService(audit)));
       services.addAll(modelServices(db, providers, policies, log, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,

@@ -1,11 +1,19 @@
 package dev.agentwarden.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentwarden.core.policy.ActionDecision;
+import dev.agentwarden.core.policy.Decision;
+import dev.agentwarden.core.policy.Policy;
+import dev.agentwarden.core.policy.files.FileAccess;
+import dev.agentwarden.core.policy.network.NetworkDecision;
+import dev.agentwarden.egress.SystemResolver;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.Policies;
 import dev.agentwarden.store.StoredPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,10 +27,49 @@ final class PolicyService implements ApiService {
       Set.of("application/json", "application/yaml", "application/x-yaml", "text/yaml");
 
   private final Database db;
+  private final TenantPolicies policies;
 
-  PolicyService(Database db) {
+  PolicyService(Database db, TenantPolicies policies) {
     this.db = db;
+    this.policies = policies;
   }
+
+  /**
+   * One action to decide without doing it: exactly one of {@code url} (with {@code method}),
+   * {@code path} (with {@code write}), {@code command}, or {@code tool} (with {@code agent} and
+   * {@code arguments}). {@code version} picks a stored version; default the newest.
+   */
+  record TestAction(
+      Optional<Integer> version,
+      Optional<String> url,
+      Optional<String> method,
+      Optional<String> path,
+      Optional<Boolean> write,
+      Optional<String> command,
+      Optional<String> tool,
+      Optional<String> agent,
+      Optional<JsonNode> arguments) {
+    TestAction {
+      version = version == null ? Optional.empty() : version;
+      url = url == null ? Optional.empty() : url;
+      method = method == null ? Optional.empty() : method;
+      path = path == null ? Optional.empty() : path;
+      write = write == null ? Optional.empty() : write;
+      command = command == null ? Optional.empty() : command;
+      tool = tool == null ? Optional.empty() : tool;
+      agent = agent == null ? Optional.empty() : agent;
+      arguments = arguments == null ? Optional.empty() : arguments;
+    }
+
+    int kinds() {
+      return (url.isPresent() ? 1 : 0) + (path.isPresent() ? 1 : 0) + (command.isPresent() ? 1 : 0) + (tool.isPresent() ? 1 : 0);
+    }
+  }
+
+  /** The decision, the rule and why; for a URL also the address egress would connect to. */
+  record TestResult(
+      String policy, int version, String decision, String rule, String reason, Optional<String> waivedRule,
+      Optional<String> connectedTo) {}
 
   /** A stored version without its document (listings). */
   record PolicySummary(String name, int version, String sha256, Instant createdAt) {
@@ -54,6 +101,38 @@ final class PolicyService implements ApiService {
       String name = req.pathParam("name");
       return ApiResponse.ok(PolicyView.of(db.inTenant(req.tenant(), tx -> Policies.latest(tx, name))
           .orElseThrow(() -> ApiException.notFound("policy"))));
+    });
+    t.add("POST", "/v1/policies/{name}/test", Roles.AUDIT, req -> {
+      String name = req.pathParam("name");
+      TestAction a = req.body(TestAction.class);
+      if (a.kinds() != 1) {
+        throw ApiException.badRequest("invalid_field", "give exactly one of url, path, command and tool");
+      }
+      StoredPolicy stored = db.inTenant(req.tenant(), tx -> a.version().isPresent()
+              ? Policies.version(tx, name, a.version().get())
+              : Policies.latest(tx, name))
+          .orElseThrow(() -> ApiException.notFound("policy"));
+      Policy policy = policies.compiled(stored);
+      Decision d;
+      Optional<Decision> waived;
+      Optional<String> connectedTo = Optional.empty();
+      if (a.url().isPresent()) {
+        NetworkDecision n = policy.checkUrl(a.method().orElse("GET"), a.url().get(), SystemResolver.instance());
+        d = n.decision();
+        waived = n.waived();
+        connectedTo = n.destination().map(dest -> dest.address().toString());
+      } else {
+        ActionDecision ad = a.path().isPresent()
+            ? policy.checkFile(a.write().orElse(false) ? FileAccess.WRITE : FileAccess.READ, a.path().get())
+            : a.command().isPresent()
+                ? policy.checkCommand(a.command().get())
+                : policy.checkTool(a.agent().orElse(""), a.tool().get(),
+                    a.arguments().orElse(Json.MAPPER.createObjectNode()));
+        d = ad.decision();
+        waived = ad.waived();
+      }
+      return ApiResponse.ok(new TestResult(stored.name(), stored.version(), d.allowed() ? "allow" : "deny",
+          d.ruleId(), d.reason(), waived.map(Decision::ruleId), connectedTo));
     });
     t.add("GET", "/v1/policies/{name}/versions", Roles.AUDIT, req -> {
       String name = req.pathParam("name");

@@ -43,10 +43,15 @@ final class TenantPolicies {
     return latest(tenant, DEFAULT).map(l -> l.policy().network()).orElseGet(NetworkPolicy::denyAll);
   }
 
-  private Loaded compile(StoredPolicy stored) {
+  /** The compiled form of a stored version. */
+  Policy compiled(StoredPolicy stored) {
     if (compiled.size() >= MAX_CACHED) {
       compiled.clear();
     }
-    return new Loaded(stored, compiled.computeIfAbsent(stored.sha256(), k -> Policy.parse(stored.document())));
+    return compiled.computeIfAbsent(stored.sha256(), k -> Policy.parse(stored.document()));
+  }
+
+  private Loaded compile(StoredPolicy stored) {
+    return new Loaded(stored, compiled(stored));
   }
 }

@@ -40,6 +40,7 @@ class CrossTenantTest {
     PROBES.put("DELETE /v1/providers/{name}", new Probe(f -> "/v1/providers/" + f.providerOfB(), null));
     PROBES.put("GET /v1/policies/{name}", new Probe(f -> "/v1/policies/only-b-policy", null));
     PROBES.put("GET /v1/policies/{name}/versions", new Probe(f -> "/v1/policies/only-b-policy", null));
+    PROBES.put("POST /v1/policies/{name}/test", new Probe(f -> "/v1/policies/only-b-policy", "{\"url\":\"https://api.example.com/\"}"));
   }
 
   private static TestGateway gw;

@@ -161,4 +161,35 @@ class PolicyAndFetchApiTest {
     assertThat(storePolicy(fresh.adminKey(), DEFAULT_POLICY).status()).isEqualTo(201);
     assertThat(policies.defaultNetwork(id).check(url, name -> java.util.List.of()).allowed()).isTrue();
   }
+
+  @Test
+  void policyTest_decidesEachKindOfActionWithoutDoingIt() {
+    String doc = """
+        name: tested
+        network:
+          allow:
+            - cidr: 127.0.0.1/32
+              schemes: [http]
+              ports: ["*"]
+        shell:
+          enabled: true
+          programs:
+            ls: {}
+        """;
+    assertThat(storePolicy(admin, doc).status()).as("store").isEqualTo(201);
+    int hitsBefore = upstreamHits.get();
+    JsonNode url = gw.post("/v1/policies/tested/test", admin, "{\"url\": \"http://127.0.0.1:" + port + "/ok/\"}").json();
+    assertThat(url.path("decision").asText()).isEqualTo("allow");
+    assertThat(url.path("connected_to").asText()).isEqualTo("127.0.0.1");
+    assertThat(upstreamHits.get()).isEqualTo(hitsBefore);
+    JsonNode meta = gw.post("/v1/policies/tested/test", admin, "{\"url\": \"http://0xa9fea9fe/\"}").json();
+    assertThat(meta.path("decision").asText()).isEqualTo("deny");
+    assertThat(meta.path("rule").asText()).isEqualTo("network.special_address");
+    assertThat(gw.post("/v1/policies/tested/test", admin, "{\"command\": \"ls -la\"}").json().path("decision").asText()).isEqualTo("allow");
+    assertThat(gw.post("/v1/policies/tested/test", admin, "{\"command\": \"ls; rm -rf /\"}").json().path("decision").asText()).isEqualTo("deny");
+    assertThat(gw.post("/v1/policies/tested/test", admin, "{\"path\": \"src/a.txt\"}").json().path("decision").asText()).isEqualTo("deny");
+    assertThat(gw.post("/v1/policies/tested/test", admin, "{\"url\": \"http://x/\", \"command\": \"ls\"}").status()).isEqualTo(400);
+    assertThat(gw.post("/v1/policies/nope/test", admin, "{\"command\": \"ls\"}").status()).isEqualTo(404);
+    assertThat(gw.post("/v1/policies/tested/test", agent, "{\"command\": \"ls\"}").status()).isEqualTo(403);
+  }
 }
