@@ -60,6 +60,19 @@ final class AuditIdentity {
     return signer;
   }
 
+  /** The signer of {@code activeKeyId}, which the caller locked FOR SHARE; reloads after a rotation elsewhere. */
+  AuditSigner signerFor(Tx tx, String activeKeyId) throws SQLException {
+    AuditSigner current = signer;
+    if (current.key().keyId().equals(activeKeyId)) {
+      return current;
+    }
+    AuditSigner reloaded = active(tx, kek, previousKeks)
+        .filter(s -> s.key().keyId().equals(activeKeyId))
+        .orElseThrow(() -> new StoreException("audit_identity_missing", "the active audit signing key cannot be loaded"));
+    signer = reloaded;
+    return reloaded;
+  }
+
   /**
    * The signer for the key that is active in this transaction, locked against rotation until
    * the transaction ends ({@code FOR SHARE}). Reloads when another process rotated.

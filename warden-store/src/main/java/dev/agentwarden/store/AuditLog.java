@@ -131,9 +131,9 @@ public final class AuditLog {
   }
 
   private List<AuditEvent> appendAll(Tx tx, List<AuditEntry> drafts) throws SQLException {
-    tx.queryOne("select set_config('synchronous_commit', 'on', true)", rs -> rs.getString(1));
-    AuditSigner signer = identity.activeSigner(tx);
-    Head head = lockHead(tx);
+    Locked locked = lockHeadAndKey(tx);
+    Head head = locked.head();
+    AuditSigner signer = identity.signerFor(tx, locked.activeKeyId());
     Instant ts = head.now();
     if (head.lastTs().isPresent() && head.lastTs().get().isAfter(ts)) {
       ts = head.lastTs().get();
@@ -193,24 +193,36 @@ public final class AuditLog {
 
   private record Head(long seq, HashValue hash, List<HashValue> frontier, Optional<Instant> lastTs, Instant now) {}
 
-  private static Head lockHead(Tx tx) throws SQLException {
-    Optional<Head> head = selectHeadForUpdate(tx);
-    if (head.isEmpty()) {
+  private record Locked(Head head, String activeKeyId) {}
+
+  /**
+   * One round trip: locks the tenant's chain head (FOR UPDATE: appends of the tenant serialise
+   * here), holds the active signing key against rotation (FOR SHARE), reads the database clock
+   * and turns synchronous commit on for this transaction. No row means the tenant has no head
+   * yet, or a rotation committed while we waited (its new key is visible to the next statement).
+   */
+  private static Locked lockHeadAndKey(Tx tx) throws SQLException {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      Optional<Locked> locked = tx.queryOne(
+          "select h.seq, h.hash, h.frontier, h.last_ts, clock_timestamp() as now, k.key_id,"
+              + " set_config('synchronous_commit', 'on', true) as sync"
+              + " from audit_heads h cross join audit_signing_keys k"
+              + " where h.tenant_id = ? and k.valid_to is null"
+              + " for update of h for share of k",
+          rs -> new Locked(
+              new Head(rs.getLong("seq"), HashValue.of(rs.getBytes("hash")), split(rs.getBytes("frontier")),
+                  Tx.instant(rs, "last_ts"), Tx.requiredInstant(rs, "now")),
+              rs.getString("key_id")),
+          tx.tenant());
+      if (locked.isPresent()) {
+        return locked.get();
+      }
       tx.update(
           "insert into audit_heads (tenant_id, seq, hash, frontier) values (?, 0, audit_genesis(?), ''::bytea)"
               + " on conflict (tenant_id) do nothing",
           tx.tenant(), tx.tenant());
-      head = selectHeadForUpdate(tx);
     }
-    return head.orElseThrow(() -> new StoreException("audit_append_failed", "the audit chain head is missing"));
-  }
-
-  private static Optional<Head> selectHeadForUpdate(Tx tx) throws SQLException {
-    return tx.queryOne(
-        "select seq, hash, frontier, last_ts, clock_timestamp() as now from audit_heads where tenant_id = ? for update",
-        rs -> new Head(rs.getLong("seq"), HashValue.of(rs.getBytes("hash")), split(rs.getBytes("frontier")),
-            Tx.instant(rs, "last_ts"), Tx.requiredInstant(rs, "now")),
-        tx.tenant());
+    throw new StoreException("audit_append_failed", "cannot lock the audit chain head and an active signing key");
   }
 
   /** Concurrent appends of one tenant in this process: whoever finds no leader commits a batch. */
