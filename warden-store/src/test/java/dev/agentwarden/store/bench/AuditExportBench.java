@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 10)
 @Fork(1)
 public class AuditExportBench {
-  static final int EVENTS = 20_000;
+  static final int EVENTS = 5_000;
 
   private EmbeddedPostgres pg;
   private Database db;
