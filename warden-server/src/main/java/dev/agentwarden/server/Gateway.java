@@ -93,7 +93,7 @@ public final class Gateway implements AutoCloseable {
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
           new PolicyService(db, policies), new FetchService(policies, vault, log), new AuditService(audit)));
-      services.addAll(modelServices(db, providers, policies, log, clock));
+      services.addAll(modelServices(db, providers, policies, audit, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
           readiness(adminUrl), services);
@@ -182,13 +182,13 @@ public final class Gateway implements AutoCloseable {
    * since no key is linked to an agent.
    */
   private static List<ApiService> modelServices(
-      Database db, ProviderRegistry providers, TenantPolicies policies, RequestLog log, Clock clock) {
+      Database db, ProviderRegistry providers, TenantPolicies policies, AuditLog audit, Clock clock) {
     ModelAgents agents = (tenant, keyId) -> Optional.empty();
     ModelProxyService proxy = new ModelProxyService(providers, db, agents,
         // Upstreams are governed by the tenant's default policy (deny-all until it has one).
         policies::defaultNetwork,
         dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),
-        ModelCallAudit.toLog(log), clock, java.time.Duration.ofSeconds(60));
+        ModelCallAudit.toChain(audit), clock, java.time.Duration.ofSeconds(60));
     return List.of(proxy, new BudgetService(db, agents, clock));
   }
 

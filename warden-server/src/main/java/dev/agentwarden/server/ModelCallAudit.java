@@ -11,7 +11,16 @@ import dev.agentwarden.core.id.TenantId;
 interface ModelCallAudit {
   void modelCalled(TenantId tenant, String actor, ObjectNode record);
 
-  /** Records to the structured log (used until the audit chain is wired in). */
+  /**
+   * Appends a {@code model.called} event to the tenant's audit chain; returns once it is durable
+   * and throws when it cannot be stored, so the call fails closed with it.
+   */
+  static ModelCallAudit toChain(dev.agentwarden.store.AuditLog log) {
+    return (tenant, actor, record) ->
+        log.append(tenant, actor, dev.agentwarden.core.audit.AuditEventType.MODEL_CALLED, record);
+  }
+
+  /** Records to the structured log. */
   static ModelCallAudit toLog(RequestLog log) {
     return (tenant, actor, record) -> {
       java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
