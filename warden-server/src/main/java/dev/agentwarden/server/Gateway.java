@@ -88,7 +88,7 @@ public final class Gateway implements AutoCloseable {
       AuditLog audit = AuditLog.open(db, kek.kek(), previousKeks, new SecureRandom());
       log.event("info", "audit log ready", Map.of("signing_key_id", audit.currentKey().keyId()));
       ProviderRegistry providers = ProviderRegistry.of(db, vault);
-      VaultEvents vaultEvents = new VaultEvents(log);
+      VaultEvents vaultEvents = new VaultEvents(log, audit);
       TenantPolicies policies = new TenantPolicies(db);
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),

@@ -107,10 +107,8 @@ final class ProviderService implements ApiService {
             .orElseThrow(() -> ApiException.notFound("provider"))));
     t.add("PATCH", "/v1/providers/{name}", Roles.ADMIN, req -> {
       PatchProvider body = req.body(PatchProvider.class);
-      Provider p = providers.update(req.tenant(), req.pathParam("name"), body.toChange())
+      Provider p = providers.update(req.tenant(), req.pathParam("name"), body.toChange(), events.recorder(req))
           .orElseThrow(() -> ApiException.notFound("provider"));
-      events.providerChanged(req, body.enabled().map(e -> e ? "provider.enabled" : "provider.disabled")
-          .orElse(body.apiKey() != null ? "provider.key_rotated" : "provider.updated"), p);
       return ApiResponse.ok(ProviderView.of(p));
     });
     t.add("DELETE", "/v1/providers/{name}", Roles.ADMIN, req -> delete(req, req.pathParam("name")));
@@ -123,8 +121,7 @@ final class ProviderService implements ApiService {
 
   private ApiResponse create(ApiRequest req) {
     CreateProvider body = req.body(CreateProvider.class);
-    Provider p = providers.create(req.tenant(), body.toNew());
-    events.providerChanged(req, "provider.created", p);
+    Provider p = providers.create(req.tenant(), body.toNew(), events.recorder(req));
     return ApiResponse.created(ProviderView.of(p)).withHeader("Location", "/v1/providers/" + p.name());
   }
 
@@ -133,11 +130,9 @@ final class ProviderService implements ApiService {
   }
 
   private ApiResponse delete(ApiRequest req, String name) {
-    Provider p = providers.find(req.tenant(), name).orElseThrow(() -> ApiException.notFound("provider"));
-    if (!providers.delete(req.tenant(), name)) {
+    if (!providers.delete(req.tenant(), name, events.recorder(req))) {
       throw ApiException.notFound("provider");
     }
-    events.providerChanged(req, "provider.deleted", p);
     return ApiResponse.noContent();
   }
 }

@@ -78,8 +78,7 @@ final class SecretService implements ApiService {
       CreateSecret body = req.body(CreateSecret.class);
       SecretRef ref = new SecretRef(body.name());
       VaultSecret s = vault.create(req.tenant(), ref, body.value(), AllowedHosts.of(body.allowedHosts()),
-          Injection.forHeader(body.header(), body.headerPrefix()));
-      events.secretChanged(req, "vault.secret.created", s);
+          Injection.forHeader(body.header(), body.headerPrefix()), events.recorder(req));
       return ApiResponse.created(SecretView.of(s)).withHeader("Location", "/v1/secrets/" + ref.name());
     });
     t.add("GET", "/v1/secrets", Roles.ADMIN, req ->
@@ -93,18 +92,15 @@ final class SecretService implements ApiService {
       Optional<Injection> injection = body.header().isPresent() || body.headerPrefix().isPresent()
           ? Optional.of(Injection.forHeader(body.header(), body.headerPrefix())) : Optional.empty();
       VaultSecret s = vault.update(req.tenant(), ref, Optional.of(body.value()),
-              body.allowedHosts().map(AllowedHosts::of), injection)
+              body.allowedHosts().map(AllowedHosts::of), injection, events.recorder(req))
           .orElseThrow(() -> ApiException.notFound("secret"));
-      events.secretChanged(req, "vault.secret.rotated", s);
       return ApiResponse.ok(SecretView.of(s));
     });
     t.add("DELETE", "/v1/secrets/{name}", Roles.ADMIN, req -> {
       SecretRef ref = ref(req);
-      VaultSecret s = vault.find(req.tenant(), ref).orElseThrow(() -> ApiException.notFound("secret"));
-      if (!vault.delete(req.tenant(), ref)) {
+      if (!vault.delete(req.tenant(), ref, events.recorder(req))) {
         throw ApiException.notFound("secret");
       }
-      events.secretChanged(req, "vault.secret.deleted", s);
       return ApiResponse.noContent();
     });
   }

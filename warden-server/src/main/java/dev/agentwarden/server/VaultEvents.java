@@ -1,42 +1,41 @@
 package dev.agentwarden.server;
 
-import dev.agentwarden.store.Provider;
-import dev.agentwarden.store.VaultSecret;
+import dev.agentwarden.store.AuditLog;
+import dev.agentwarden.store.ChangeRecorder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Records changes to secrets and providers: who did what to which reference. Carries names,
- * references, versions and masked values only, so a record can never disclose a secret.
+ * Records changes to secrets and providers: an audit event ({@code secret.changed},
+ * {@code provider.changed}) appended in the transaction of the change, attributed to the calling
+ * key, plus one operational log line. Bodies carry references, ids, versions and flags only, so
+ * a record can never disclose a secret.
  */
 final class VaultEvents {
   private final RequestLog log;
+  private final AuditLog audit;
 
-  VaultEvents(RequestLog log) {
+  VaultEvents(RequestLog log, AuditLog audit) {
     this.log = log;
+    this.audit = audit;
   }
 
-  void secretChanged(ApiRequest req, String type, VaultSecret s) {
-    Map<String, Object> f = base(req, type);
-    f.put("ref", s.ref().uri());
-    f.put("version", s.version());
-    log.event("info", type, f);
-  }
-
-  void providerChanged(ApiRequest req, String type, Provider p) {
-    Map<String, Object> f = base(req, type);
-    f.put("provider", p.name());
-    f.put("ref", p.secret().uri());
-    f.put("enabled", p.enabled());
-    log.event("info", type, f);
-  }
-
-  private static Map<String, Object> base(ApiRequest req, String type) {
-    Map<String, Object> f = new LinkedHashMap<>();
-    f.put("request_id", req.requestId());
-    f.put("tenant", req.tenant().toString());
-    f.put("key_id", req.principal().keyId().toString());
-    f.put("event", type);
-    return f;
+  /** The recorder for changes made by this request's caller. */
+  ChangeRecorder recorder(ApiRequest req) {
+    String actor = (req.principal().isOperator() ? "operator:" : "key:") + req.principal().keyId();
+    return (tx, type, body) -> {
+      audit.append(tx, actor, type, body);
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("request_id", req.requestId());
+      f.put("tenant", req.tenant().toString());
+      f.put("actor", actor);
+      f.put("event", type.wireName());
+      f.put("action", body.path("action").asText());
+      f.put("ref", body.path("secret").asText());
+      if (body.has("provider")) {
+        f.put("provider", body.path("provider").asText());
+      }
+      log.event("info", type.wireName(), f);
+    };
   }
 }

@@ -2,11 +2,13 @@ package dev.agentwarden.server;
 
 import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.crypto.KeyHasher;
+import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.EmbeddedPostgres;
 import dev.agentwarden.store.Migrations;
 import dev.agentwarden.store.StoreException;
 import dev.agentwarden.store.Vault;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -60,6 +62,9 @@ public final class VaultMaintenance implements AutoCloseable {
         }
         throw e;
       }
+      // The audit signing identity is wrapped by the same KEK: opening the log with the previous
+      // KEKs re-wraps it under the primary, so retiring an old KEK never strands it.
+      AuditLog.open(db, primary, previous, new SecureRandom());
       return new VaultMaintenance(embedded, db, vault);
     } catch (RuntimeException e) {
       if (db != null) {

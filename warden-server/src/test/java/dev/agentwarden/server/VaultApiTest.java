@@ -236,6 +236,13 @@ class VaultApiTest {
     call("POST", "/v1/core/delete/provider", admin, "{\"name\":\"shared\"}");
     call("DELETE", "/v1/providers/openai", admin, null);
 
+    // Audit bodies: every change above is in the tenant's chain, without a value.
+    HttpResponse<String> events = call("GET", "/v1/audit/events?limit=500", admin, null);
+    assertThat(events.statusCode()).isEqualTo(200);
+    assertThat(events.body()).contains("\"secret.changed\"").contains("\"provider.changed\"")
+        .contains("\"action\":\"rotated\"").contains("\"action\":\"disabled\"").contains("\"action\":\"key_rotated\"");
+    assertThat(call("GET", "/v1/audit/export", admin, null).statusCode()).isEqualTo(200);
+
     String dump = DatabaseDump.of(adminUrl);
     assertThat(dump).contains("vault_secrets").contains("kek_checks");
     for (String canary : CANARIES) {
@@ -248,6 +255,6 @@ class VaultApiTest {
         assertThat(dump).as("database dump").doesNotContain(form);
       }
     }
-    assertThat(logs).anyMatch(l -> l.contains("vault.secret.rotated") && l.contains("\"ref\":\"vault://canary\""));
+    assertThat(logs).anyMatch(l -> l.contains("\"action\":\"rotated\"") && l.contains("\"ref\":\"vault://canary\""));
   }
 }

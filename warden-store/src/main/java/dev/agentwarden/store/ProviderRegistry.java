@@ -1,5 +1,8 @@
 package dev.agentwarden.store;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.crypto.SecretValue;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.core.vault.AllowedHosts;
@@ -78,6 +81,11 @@ public final class ProviderRegistry {
 
   /** @throws ConflictException when the name (or its owned secret's name) is taken */
   public Provider create(TenantId tenant, NewProvider p) {
+    return create(tenant, p, ChangeRecorder.NONE);
+  }
+
+  /** As above, recording {@code provider.changed} (action {@code created}) in the same transaction. */
+  public Provider create(TenantId tenant, NewProvider p, ChangeRecorder recorder) {
     String name = validName(p.name());
     String kind = validKind(p.kind());
     URI baseUrl = validBaseUrl(p.baseUrl());
@@ -99,7 +107,9 @@ public final class ProviderRegistry {
           "insert into providers (id, tenant_id, name, kind, base_url, secret_id, owns_secret, allowed_models, enabled)"
               + " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
           id, tx.tenant(), name, kind, baseUrl.toString(), secretId, owns, models.toArray(String[]::new), p.enabled());
-      return findById(tx, id).orElseThrow();
+      Provider created = findById(tx, id).orElseThrow();
+      recorder.record(tx, AuditEventType.PROVIDER_CHANGED, providerEvent("created", created));
+      return created;
     });
   }
 
@@ -113,6 +123,14 @@ public final class ProviderRegistry {
 
   /** Applies {@code change}; empty when there is no such provider. */
   public Optional<Provider> update(TenantId tenant, String name, ProviderChange change) {
+    return update(tenant, name, change, ChangeRecorder.NONE);
+  }
+
+  /**
+   * As above, recording {@code provider.changed} in the same transaction, with action {@code
+   * disabled}, {@code enabled}, {@code key_rotated} or {@code updated}.
+   */
+  public Optional<Provider> update(TenantId tenant, String name, ProviderChange change, ChangeRecorder recorder) {
     if (change.apiKey().isPresent() && change.secretRef().isPresent()) {
       throw new VaultException("invalid_provider", "give at most one of api_key and secret_ref");
     }
@@ -154,12 +172,23 @@ public final class ProviderRegistry {
       if (current.ownsSecret() && !secret.equals(current.secret())) {
         vault.delete(tx, current.secret());
       }
-      return findById(tx, current.id());
+      Optional<Provider> updated = findById(tx, current.id());
+      if (updated.isPresent()) {
+        String action = change.enabled().filter(e -> e != current.enabled()).map(e -> e ? "enabled" : "disabled")
+            .orElse(change.apiKey().isPresent() || change.secretRef().isPresent() ? "key_rotated" : "updated");
+        recorder.record(tx, AuditEventType.PROVIDER_CHANGED, providerEvent(action, updated.get()));
+      }
+      return updated;
     });
   }
 
   /** Deletes the provider and the secret it owns (a shared secret stays). */
   public boolean delete(TenantId tenant, String name) {
+    return delete(tenant, name, ChangeRecorder.NONE);
+  }
+
+  /** As above, recording {@code provider.changed} (action {@code deleted}) in the same transaction. */
+  public boolean delete(TenantId tenant, String name, ChangeRecorder recorder) {
     return db.inTenant(tenant, tx -> {
       Optional<Provider> found = find(tx, name);
       if (found.isEmpty()) {
@@ -169,6 +198,7 @@ public final class ProviderRegistry {
       if (found.get().ownsSecret()) {
         vault.delete(tx, found.get().secret());
       }
+      recorder.record(tx, AuditEventType.PROVIDER_CHANGED, providerEvent("deleted", found.get()));
       return true;
     });
   }
@@ -220,6 +250,18 @@ public final class ProviderRegistry {
           "secret " + ref + " may not be sent to " + baseUrl.getHost() + "; add it to the secret's allowed_hosts");
     }
     return s;
+  }
+
+  static ObjectNode providerEvent(String action, Provider p) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("action", action);
+    body.put("provider", p.name());
+    body.put("provider_id", p.id().toString());
+    body.put("kind", p.kind());
+    body.put("base_url", p.baseUrl().toString());
+    body.put("secret", p.secret().uri());
+    body.put("enabled", p.enabled());
+    return body;
   }
 
   private static SecretRef ownedSecret(String providerName) {

@@ -1,5 +1,8 @@
 package dev.agentwarden.store;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.crypto.CryptoException;
 import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.crypto.KeysetStatus;
@@ -110,7 +113,29 @@ public final class Vault {
    */
   public VaultSecret create(
       TenantId tenant, SecretRef ref, SecretValue value, AllowedHosts hosts, Injection injection) {
-    return db.inTenant(tenant, tx -> create(tx, ref, value, hosts, injection));
+    return create(tenant, ref, value, hosts, injection, ChangeRecorder.NONE);
+  }
+
+  /** As above, recording {@code secret.changed} (action {@code created}) in the same transaction. */
+  public VaultSecret create(TenantId tenant, SecretRef ref, SecretValue value, AllowedHosts hosts, Injection injection,
+      ChangeRecorder recorder) {
+    return db.inTenant(tenant, tx -> {
+      VaultSecret s = create(tx, ref, value, hosts, injection);
+      recorder.record(tx, AuditEventType.SECRET_CHANGED, secretEvent("created", s));
+      return s;
+    });
+  }
+
+  static ObjectNode secretEvent(String action, VaultSecret s) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("action", action);
+    body.put("secret", s.ref().uri());
+    body.put("secret_id", s.id().toString());
+    body.put("version", s.version());
+    var hosts = body.putArray("allowed_hosts");
+    s.allowedHosts().hosts().forEach(hosts::add);
+    body.put("header", s.injection().header());
+    return body;
   }
 
   VaultSecret create(Tx tx, SecretRef ref, SecretValue value, AllowedHosts hosts, Injection injection)
@@ -138,7 +163,19 @@ public final class Vault {
       Optional<SecretValue> value,
       Optional<AllowedHosts> hosts,
       Optional<Injection> injection) {
-    return db.inTenant(tenant, tx -> update(tx, ref, value, hosts, injection));
+    return update(tenant, ref, value, hosts, injection, ChangeRecorder.NONE);
+  }
+
+  /** As above, recording {@code secret.changed} ({@code rotated} or {@code updated}) in the same transaction. */
+  public Optional<VaultSecret> update(TenantId tenant, SecretRef ref, Optional<SecretValue> value,
+      Optional<AllowedHosts> hosts, Optional<Injection> injection, ChangeRecorder recorder) {
+    return db.inTenant(tenant, tx -> {
+      Optional<VaultSecret> s = update(tx, ref, value, hosts, injection);
+      if (s.isPresent()) {
+        recorder.record(tx, AuditEventType.SECRET_CHANGED, secretEvent(value.isPresent() ? "rotated" : "updated", s.get()));
+      }
+      return s;
+    });
   }
 
   Optional<VaultSecret> update(
@@ -167,7 +204,19 @@ public final class Vault {
    * Deletes a secret. @throws VaultException {@code secret_in_use} while a provider uses it.
    */
   public boolean delete(TenantId tenant, SecretRef ref) {
-    return db.inTenant(tenant, tx -> delete(tx, ref));
+    return delete(tenant, ref, ChangeRecorder.NONE);
+  }
+
+  /** As above, recording {@code secret.changed} (action {@code deleted}) in the same transaction. */
+  public boolean delete(TenantId tenant, SecretRef ref, ChangeRecorder recorder) {
+    return db.inTenant(tenant, tx -> {
+      Optional<VaultSecret> found = VaultSecrets.find(tx, ref);
+      if (found.isEmpty() || !delete(tx, ref)) {
+        return false;
+      }
+      recorder.record(tx, AuditEventType.SECRET_CHANGED, secretEvent("deleted", found.get()));
+      return true;
+    });
   }
 
   boolean delete(Tx tx, SecretRef ref) throws SQLException {

@@ -270,6 +270,28 @@ class VaultTest {
     vault.create(b, REF, SecretValue.of("x-value-000000"), OPENAI, Injection.BEARER);
   }
 
+  @Test
+  void changes_areRecordedInTheirOwnTransaction_soAFailedRecordUndoesTheChange() {
+    Vault vault = Vault.open(db, kek, List.of());
+    List<String> recorded = new java.util.ArrayList<>();
+    ChangeRecorder recorder = (tx, type, body) -> recorded.add(type.wireName() + " " + body);
+    vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER, recorder);
+    vault.update(a, REF, Optional.of(SecretValue.of("sk-rotated-value-000000000WXYZ")), Optional.empty(),
+        Optional.empty(), recorder);
+    assertThat(recorded).hasSize(2);
+    assertThat(recorded.get(1)).contains("\"action\":\"rotated\"").contains("vault://openai-prod")
+        .contains("\"version\":2").doesNotContain(CANARY).doesNotContain("WXYZ");
+
+    ChangeRecorder failing = (tx, type, body) -> {
+      throw new StoreException("audit_append_failed", "audit unavailable");
+    };
+    assertThatThrownBy(() -> vault.create(a, new SecretRef("other"), SecretValue.of("v-0000000000"), OPENAI,
+        Injection.BEARER, failing)).hasFieldOrPropertyWithValue("code", "audit_append_failed");
+    assertThat(vault.find(a, new SecretRef("other"))).isEmpty();
+    assertThatThrownBy(() -> vault.delete(a, REF, failing)).isInstanceOf(StoreException.class);
+    assertThat(vault.find(a, REF)).isPresent();
+  }
+
   /** A KEK that counts unwraps: a real KEK with a counter, to prove what did not happen. */
   private static KeyEncryptionKey counting(KeyEncryptionKey real, AtomicInteger unwraps) {
     return new KeyEncryptionKey() {
