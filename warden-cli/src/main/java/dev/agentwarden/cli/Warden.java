@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     versionProvider = Warden.Version.class,
     description = "AgentWarden: a security and governance gateway for AI agents.",
     subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, ScanCommand.class, PolicyCommand.class, KeysCommand.class,
-      AuditCommand.class})
+      AuditCommand.class, ApprovalsCommand.class})
 public final class Warden {
 
   public static void main(String[] args) {

@@ -94,6 +94,7 @@ public final class Gateway implements AutoCloseable {
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
           new PolicyService(db, policies), new FetchService(policies, vault, log), new AuditService(audit)));
       services.addAll(modelServices(db, providers, policies, audit, clock));
+      services.addAll(mcpServices(db, vault, hasher, policies, audit, log, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
           readiness(adminUrl), services);
@@ -190,6 +191,27 @@ public final class Gateway implements AutoCloseable {
         dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),
         ModelCallAudit.toChain(audit), clock, java.time.Duration.ofSeconds(60));
     return List.of(proxy, new BudgetService(db, agents, clock));
+  }
+
+  /**
+   * Agents, upstream MCP servers, approvals and the agent-facing {@code /mcp} endpoint. The
+   * tenant's stored {@code default} policy decides which upstreams may be reached.
+   */
+  private static List<ApiService> mcpServices(Database db, Vault vault, KeyHasher hasher, TenantPolicies policies,
+      AuditLog auditLog, RequestLog log, Clock clock) {
+    ChainAudit audit = new ChainAudit(auditLog);
+    dev.agentwarden.mcp.McpGateway mcp = dev.agentwarden.mcp.McpGateway.create(db, vault, (tenant, name) -> {
+      try {
+        return policies.latest(tenant, name).map(TenantPolicies.Loaded::policy);
+      } catch (RuntimeException e) {
+        return Optional.empty(); // a stored document that no longer compiles denies
+      }
+    }, audit, clock);
+    return List.of(
+        new AgentService(db, new KeyIssuer(hasher), audit, clock),
+        new McpServerService(db, mcp),
+        new ApprovalService(db, mcp.approvalGate(), audit, clock),
+        new McpRouteService(new dev.agentwarden.mcp.McpEndpoint(mcp)));
   }
 
   @Override

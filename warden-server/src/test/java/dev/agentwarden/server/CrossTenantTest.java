@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 @Tag("database")
 class CrossTenantTest {
   /** What a probe needs: B's resources and a body that is valid apart from the foreign id. */
-  record Fixture(String tenantOfB, String keyOfB, String secretOfB, String providerOfB) {}
+  record Fixture(String tenantOfB, String keyOfB, String secretOfB, String providerOfB, String agentOfB, String serverOfB,
+      String approvalOfB) {}
 
   record Probe(Function<Fixture, String> path, String body) {}
 
@@ -41,6 +42,20 @@ class CrossTenantTest {
     PROBES.put("GET /v1/policies/{name}", new Probe(f -> "/v1/policies/only-b-policy", null));
     PROBES.put("GET /v1/policies/{name}/versions", new Probe(f -> "/v1/policies/only-b-policy", null));
     PROBES.put("POST /v1/policies/{name}/test", new Probe(f -> "/v1/policies/only-b-policy", "{\"url\":\"https://api.example.com/\"}"));
+    PROBES.put("GET /v1/agents/{id}", new Probe(f -> "/v1/agents/" + f.agentOfB(), null));
+    PROBES.put("PATCH /v1/agents/{id}", new Probe(f -> "/v1/agents/" + f.agentOfB(), "{\"enabled\":false}"));
+    PROBES.put("DELETE /v1/agents/{id}", new Probe(f -> "/v1/agents/" + f.agentOfB(), null));
+    PROBES.put("GET /v1/mcp-servers/{id}", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(), null));
+    PROBES.put("PATCH /v1/mcp-servers/{id}", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(), "{\"enabled\":false}"));
+    PROBES.put("DELETE /v1/mcp-servers/{id}", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(), null));
+    PROBES.put("POST /v1/mcp-servers/{id}/sync", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(), ""));
+    PROBES.put("POST /v1/mcp-servers/{id}/tools/{tool}/approve", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(),
+        "{\"identity_sha256\":\"" + "0".repeat(64) + "\"}"));
+    PROBES.put("GET /v1/approvals/{id}", new Probe(f -> "/v1/approvals/" + f.approvalOfB(), null));
+    PROBES.put("POST /v1/approvals/{id}/approve", new Probe(f -> "/v1/approvals/" + f.approvalOfB(),
+        "{\"payload_sha256\":\"" + "0".repeat(64) + "\"}"));
+    PROBES.put("POST /v1/approvals/{id}/deny", new Probe(f -> "/v1/approvals/" + f.approvalOfB(),
+        "{\"payload_sha256\":\"" + "0".repeat(64) + "\"}"));
   }
 
   private static TestGateway gw;
@@ -63,7 +78,24 @@ class CrossTenantTest {
     assertThat(gw.send("POST", "/v1/policies", b.adminKey(), "application/yaml",
         "name: only-b-policy\nnetwork:\n  allow:\n    - host: api.example.com\n".getBytes(StandardCharsets.UTF_8), Map.of()).status())
         .isEqualTo(201);
-    fixture = new Fixture(b.id(), keyOfB[0], "only-b-secret", "only-b-provider");
+    TestGateway.Reply agentOfB = gw.post("/v1/agents", b.adminKey(), "{\"name\":\"only-b-agent\"}");
+    assertThat(agentOfB.status()).isEqualTo(201);
+    // B's upstream and approval are stored directly: registering one would need a live upstream.
+    dev.agentwarden.core.id.TenantId tenantB = new dev.agentwarden.core.id.TenantId(java.util.UUID.fromString(b.id()));
+    java.util.UUID serverOfB = java.util.UUID.randomUUID();
+    java.util.UUID approvalOfB = java.util.UUID.randomUUID();
+    gw.gateway().database().inTenant(tenantB, tx -> {
+      dev.agentwarden.store.McpServers.insert(tx, serverOfB, "only-b-server", "https://mcp.example.com/mcp",
+          java.util.Optional.empty(), true);
+      dev.agentwarden.store.Approvals.insert(tx, new dev.agentwarden.core.approval.ApprovalGate(java.time.Clock.systemUTC())
+          .open(approvalOfB, dev.agentwarden.core.approval.ApprovalPayload.of(Json.MAPPER.createObjectNode().put("tool", "x/y")),
+              dev.agentwarden.core.approval.Actor.key(keyOfB[0]),
+              dev.agentwarden.core.approval.ApprovalRule.approvers(1, java.time.Duration.ofHours(1))),
+          java.util.Optional.empty(), "x/y");
+      return null;
+    });
+    fixture = new Fixture(b.id(), keyOfB[0], "only-b-secret", "only-b-provider",
+        agentOfB.json().path("agent").path("id").asText(), serverOfB.toString(), approvalOfB.toString());
   }
 
   @AfterAll
@@ -104,6 +136,10 @@ class CrossTenantTest {
     assertThat(mine.json().path("rotated_at").isNull()).isTrue();
     assertThat(gw.get("/v1/secrets/" + fixture.secretOfB(), b.adminKey()).status()).isEqualTo(200);
     assertThat(gw.get("/v1/providers/" + fixture.providerOfB(), b.adminKey()).json().path("enabled").asBoolean()).isTrue();
+    assertThat(gw.get("/v1/agents/" + fixture.agentOfB(), b.adminKey()).json().path("enabled").asBoolean()).isTrue();
+    assertThat(gw.get("/v1/mcp-servers/" + fixture.serverOfB(), b.adminKey()).json().path("server").path("enabled").asBoolean())
+        .isTrue();
+    assertThat(gw.get("/v1/approvals/" + fixture.approvalOfB(), b.adminKey()).json().path("status").asText()).isEqualTo("pending");
   }
 
   @Test
@@ -134,6 +170,6 @@ class CrossTenantTest {
   /** Replaces the template's single parameter by the probe's id, keeping the rest of the template. */
   private static String resolve(String template, String probePath) {
     String id = probePath.substring(probePath.lastIndexOf('/') + 1);
-    return template.replaceFirst("\\{[^}]+}", id);
+    return template.replaceFirst("\\{[^}]+}", id).replaceAll("\\{[^}]+}", "echo");
   }
 }

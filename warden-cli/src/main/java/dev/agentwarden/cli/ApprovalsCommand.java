@@ -1,0 +1,163 @@
+package dev.agentwarden.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code warden approvals}: decide approval requests from a terminal. */
+@Command(
+    name = "approvals",
+    mixinStandardHelpOptions = true,
+    description = "Approval requests of a gateway.",
+    subcommands = {ApprovalsCommand.Watch.class})
+final class ApprovalsCommand {
+
+  /**
+   * {@code warden approvals watch}: shows each pending request as it arrives with its exact
+   * payload and SHA-256, and asks y (approve) / n (deny) / s (skip). The decision echoes the hash
+   * that was shown, so what is approved is exactly what was displayed.
+   */
+  @Command(name = "watch", mixinStandardHelpOptions = true,
+      description = "Show pending approval requests as they arrive; answer y (approve), n (deny) or s (skip).")
+  static final class Watch implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--server", required = true, description = "Gateway base URL, e.g. http://127.0.0.1:8080")
+    String server;
+
+    @Option(names = "--key", required = true, description = "An approver's (or admin's) API key")
+    String key;
+
+    @Option(names = "--interval", defaultValue = "2", description = "Seconds between polls (default ${DEFAULT-VALUE})")
+    int intervalSeconds;
+
+    @Option(names = "--once", description = "Handle the requests pending now, then exit")
+    boolean once;
+
+    /** Where answers are read from; the terminal unless a test sets it. */
+    BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      if (intervalSeconds < 1 || intervalSeconds > 3600) {
+        err.println("warden: --interval must be between 1 and 3600 seconds");
+        return ExitCodes.USAGE;
+      }
+      String base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+      if (!base.matches("https?://[^\\s/]+")) {
+        err.println("warden: --server must be http(s)://host[:port]");
+        return ExitCodes.USAGE;
+      }
+      Set<String> seen = new HashSet<>();
+      out.println("Watching " + base + " for pending approvals (y approve, n deny, s skip; end of input stops).");
+      out.flush();
+      while (true) {
+        HttpResponse<String> list = send(HttpRequest.newBuilder(URI.create(base + "/v1/approvals?status=pending")).GET());
+        if (list.statusCode() != 200) {
+          err.println("warden: listing approvals failed: HTTP " + list.statusCode() + " " + detail(list.body()));
+          return list.statusCode() == 401 || list.statusCode() == 403 ? ExitCodes.REFUSED : ExitCodes.FAILURE;
+        }
+        for (JsonNode a : JSON.readTree(list.body()).path("data")) {
+          String id = a.path("id").asText();
+          if (!seen.add(id)) {
+            continue;
+          }
+          show(out, a);
+          String answer = ask(out);
+          if (answer == null) {
+            out.println("end of input; stopping");
+            return ExitCodes.OK;
+          }
+          if (answer.equals("s")) {
+            out.println("skipped " + id);
+            continue;
+          }
+          decide(out, err, base, a, answer.equals("y"));
+        }
+        if (once) {
+          return ExitCodes.OK;
+        }
+        Thread.sleep(Duration.ofSeconds(intervalSeconds));
+      }
+    }
+
+    private static void show(PrintWriter out, JsonNode a) {
+      out.println();
+      out.println("approval " + a.path("id").asText() + "  agent " + a.path("agent").asText("-") + "  action "
+          + a.path("action").asText());
+      out.println("  approvals " + a.path("approvals").asInt() + " of " + a.path("approvers_required").asInt()
+          + ", expires " + a.path("expires_at").asText());
+      out.println("  payload  " + a.path("payload_canonical").asText());
+      out.println("  sha256   " + a.path("payload_sha256").asText());
+    }
+
+    private String ask(PrintWriter out) throws IOException {
+      while (true) {
+        out.print("approve? [y/n/s] ");
+        out.flush();
+        String line = input.readLine();
+        if (line == null) {
+          return null;
+        }
+        String a = line.trim().toLowerCase(Locale.ROOT);
+        if (a.equals("y") || a.equals("n") || a.equals("s")) {
+          return a;
+        }
+      }
+    }
+
+    private void decide(PrintWriter out, PrintWriter err, String base, JsonNode a, boolean approve) throws Exception {
+      ObjectNode body = JSON.createObjectNode().put("payload_sha256", a.path("payload_sha256").asText());
+      String verb = approve ? "approve" : "deny";
+      HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/v1/approvals/" + a.path("id").asText() + "/" + verb))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+      if (r.statusCode() == 200) {
+        out.println((approve ? "approved " : "denied ") + a.path("id").asText() + " -> status "
+            + JSON.readTree(r.body()).path("status").asText());
+      } else {
+        err.println("warden: " + verb + " refused: HTTP " + r.statusCode() + " " + detail(r.body()));
+      }
+      out.flush();
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
+      return http.send(b.header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private static String detail(String body) {
+      try {
+        JsonNode problem = JSON.readTree(body);
+        return problem.path("code").asText("") + ": " + problem.path("detail").asText("");
+      } catch (IOException e) {
+        return "";
+      }
+    }
+  }
+}

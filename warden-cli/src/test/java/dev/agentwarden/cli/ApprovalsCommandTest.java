@@ -1,0 +1,94 @@
+package dev.agentwarden.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentwarden.core.approval.Actor;
+import dev.agentwarden.core.approval.ApprovalGate;
+import dev.agentwarden.core.approval.ApprovalPayload;
+import dev.agentwarden.core.approval.ApprovalRule;
+import dev.agentwarden.core.id.TenantId;
+import dev.agentwarden.core.json.CanonicalJson;
+import dev.agentwarden.server.TestGateway;
+import dev.agentwarden.store.Approvals;
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code warden approvals watch} against a real gateway: shows payload and hash, y approves, n denies. */
+@Tag("database")
+class ApprovalsCommandTest {
+  private static TestGateway gw;
+  private static TestGateway.NewTenant tenant;
+  private static String approverKey;
+  private static String agentKey;
+
+  @BeforeAll
+  static void start() {
+    gw = TestGateway.start();
+    tenant = gw.createTenant("cli-approvals");
+    approverKey = gw.createKey(tenant.adminKey(), "alice", "approver")[1];
+    agentKey = gw.createKey(tenant.adminKey(), "bot", "agent")[1];
+  }
+
+  @AfterAll
+  static void stop() {
+    gw.close();
+  }
+
+  /** Stores a pending request as the gateway would for an agent's tool call. */
+  private static ApprovalPayload pending(String json) {
+    ApprovalPayload payload = ApprovalPayload.of(CanonicalJson.parse(json));
+    TenantId t = new TenantId(UUID.fromString(tenant.id()));
+    gw.gateway().database().inTenant(t, tx -> {
+      Approvals.insert(tx, new ApprovalGate(Clock.systemUTC()).open(UUID.randomUUID(), payload,
+          Actor.agentKey(UUID.randomUUID().toString(), "bot"), ApprovalRule.approvers(1, Duration.ofMinutes(10))),
+          Optional.empty(), "bank/transfer");
+      return null;
+    });
+    return payload;
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run watch(String key, String answers) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Warden.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
+    ApprovalsCommand.Watch w = (ApprovalsCommand.Watch) cli.getSubcommands().get("approvals").getSubcommands().get("watch")
+        .getCommand();
+    w.input = new BufferedReader(new StringReader(answers));
+    int code = cli.execute("approvals", "watch", "--server", gw.uri("").toString(), "--key", key, "--once");
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void watch_showsPayloadAndHash_andYApprovesWithThatHash_nDenies() {
+    ApprovalPayload first = pending("{\"agent\":\"bot\",\"tool\":\"bank/transfer\",\"arguments\":{\"to\":\"alice\",\"amount\":10}}");
+    ApprovalPayload second = pending("{\"agent\":\"bot\",\"tool\":\"bank/transfer\",\"arguments\":{\"to\":\"mallory\",\"amount\":99}}");
+    Run r = watch(approverKey, "maybe\ny\nn\n");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains(first.canonical()).contains(first.sha256())
+        .contains(second.canonical()).contains(second.sha256())
+        .contains("-> status approved").contains("-> status denied");
+    assertThat(gw.get("/v1/approvals?status=pending", approverKey).json().path("data")).isEmpty();
+    assertThat(gw.get("/v1/approvals?status=approved", approverKey).body()).contains(first.sha256());
+    assertThat(gw.get("/v1/approvals?status=denied", approverKey).body()).contains(second.sha256());
+  }
+
+  @Test
+  void watch_withAnAgentKey_isRefused() {
+    Run r = watch(agentKey, "");
+    assertThat(r.code()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(r.err()).contains("403");
+  }
+}

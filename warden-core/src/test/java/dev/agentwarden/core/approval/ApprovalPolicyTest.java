@@ -1,0 +1,44 @@
+package dev.agentwarden.core.approval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentwarden.core.json.CanonicalJson;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ApprovalPolicyTest {
+  private static ApprovalPolicy policy(String json) {
+    return ApprovalPolicy.parse(CanonicalJson.parse(json));
+  }
+
+  @Test
+  void strictestMatchingRuleWins_whateverTheOrder() {
+    String a = "{\"tool\":\"bank/*\",\"approvers\":1,\"expiry_seconds\":600}";
+    String b = "{\"tool\":\"bank/transfer\",\"approvers\":2,\"expiry_seconds\":300,\"arguments\":{\"to\":\"^ext-\"}}";
+    for (ApprovalPolicy p : new ApprovalPolicy[] {policy("[" + a + "," + b + "]"), policy("[" + b + "," + a + "]")}) {
+      assertThat(p.ruleFor("bank/transfer", CanonicalJson.parse("{\"to\":\"ext-9\"}")))
+          .contains(ApprovalRule.approvers(2, Duration.ofSeconds(300)));
+      assertThat(p.ruleFor("bank/transfer", CanonicalJson.parse("{\"to\":\"int-1\"}")))
+          .contains(ApprovalRule.approvers(1, Duration.ofSeconds(600)));
+      assertThat(p.ruleFor("mail/send", CanonicalJson.parse("{}"))).isEmpty();
+    }
+  }
+
+  @Test
+  void argumentPatternOnAMissingArgument_matchesTheEmptyString() {
+    ApprovalPolicy p = policy("[{\"tool\":\"*\",\"approvers\":1,\"arguments\":{\"path\":\"^/etc\"}}]");
+    assertThat(p.ruleFor("fs/read", CanonicalJson.parse("{}"))).isEmpty();
+    assertThat(p.ruleFor("fs/read", CanonicalJson.parse("{\"path\":\"/etc/passwd\"}"))).isPresent();
+  }
+
+  @Test
+  void malformedRules_areRefusedWithTheirIndex() {
+    assertThatThrownBy(() -> policy("{}")).hasMessageContaining("array");
+    assertThatThrownBy(() -> policy("[{\"tool\":\"x\",\"approvers\":1,\"who\":2}]")).hasMessageContaining("approvals[0]");
+    assertThatThrownBy(() -> policy("[{\"tool\":\"x\",\"approvers\":11}]")).hasMessageContaining("approvals[0]");
+    assertThatThrownBy(() -> policy("[{\"tool\":\"x\",\"approvers\":1,\"arguments\":{\"a\":\"(\"}}]"))
+        .hasMessageContaining("regular expression");
+    assertThatThrownBy(() -> policy("[{\"tool\":\"\",\"approvers\":1}]")).hasMessageContaining("tool");
+  }
+}

@@ -1,0 +1,552 @@
+package dev.agentwarden.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.agentwarden.core.approval.Actor;
+import dev.agentwarden.core.approval.Approval;
+import dev.agentwarden.core.approval.ApprovalException;
+import dev.agentwarden.core.approval.ApprovalGate;
+import dev.agentwarden.core.approval.ApprovalPayload;
+import dev.agentwarden.core.approval.ApprovalPolicy;
+import dev.agentwarden.core.approval.ApprovalRule;
+import dev.agentwarden.core.approval.ApprovalStatus;
+import dev.agentwarden.core.id.TenantId;
+import dev.agentwarden.core.json.CanonicalJson;
+import dev.agentwarden.core.policy.ActionDecision;
+import dev.agentwarden.core.policy.Policy;
+import dev.agentwarden.core.policy.network.NetworkPolicy;
+import dev.agentwarden.core.scan.ContentScanner;
+import dev.agentwarden.core.scan.ContentSource;
+import dev.agentwarden.core.scan.Finding;
+import dev.agentwarden.core.scan.ScanKind;
+import dev.agentwarden.core.scan.injection.Action;
+import dev.agentwarden.core.scan.injection.UntrustedContent;
+import dev.agentwarden.core.vault.SecretRef;
+import dev.agentwarden.egress.EgressClient;
+import dev.agentwarden.store.Agent;
+import dev.agentwarden.store.Agents;
+import dev.agentwarden.store.Approvals;
+import dev.agentwarden.store.Database;
+import dev.agentwarden.store.McpServer;
+import dev.agentwarden.store.McpServers;
+import dev.agentwarden.store.McpTool;
+import dev.agentwarden.store.Vault;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The MCP gateway: registers upstream servers and pins their tools, and runs an agent's tool
+ * calls through the pipeline — attachment and quarantine → policy (tool allowlist and argument
+ * constraints) → secret scan of the arguments → hash-pinned approval → upstream call through
+ * egress with the brokered credential → secret redaction and injection handling of the result
+ * → audit. A step that cannot decide refuses.
+ */
+public final class McpGateway {
+  /** Separates server and tool in the names agents see: {@code server__tool}. */
+  public static final String SEPARATOR = "__";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Database db;
+  private final Vault vault;
+  private final TenantPolicies policies;
+  private final ContentScanner scanner;
+  private final ApprovalGate gate;
+  private final AuditSink audit;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+  private final Optional<java.security.KeyStore> trustStore;
+
+  private McpGateway(Database db, Vault vault, TenantPolicies policies, AuditSink audit, Clock clock,
+      Optional<java.security.KeyStore> trustStore) {
+    this.db = db;
+    this.vault = vault;
+    this.policies = policies;
+    this.scanner = ContentScanner.standard();
+    this.gate = new ApprovalGate(clock);
+    this.audit = audit;
+    this.clock = clock;
+    this.trustStore = trustStore;
+  }
+
+  public static McpGateway create(Database db, Vault vault, TenantPolicies policies, AuditSink audit, Clock clock) {
+    return new McpGateway(db, vault, policies, audit, clock, Optional.empty());
+  }
+
+  public ApprovalGate approvalGate() {
+    return gate;
+  }
+
+  /** What a sync found: tools new, unchanged, changed (now quarantined) and gone. */
+  public record SyncReport(List<String> added, List<String> unchanged, List<String> changed, List<String> removed,
+      Map<String, List<String>> findings) {}
+
+  /**
+   * Registers an upstream: connects through egress (so a URL the tenant's policy does not allow
+   * is refused here, before anything is stored), pins every tool, and stores it all at once.
+   */
+  public McpServer register(TenantId tenant, String actor, String name, String url, Optional<SecretRef> auth,
+      boolean enabled) {
+    Listing listing = fetch(tenant, url, auth);
+    UUID id = UUID.randomUUID();
+    Map<String, List<String>> findings = new LinkedHashMap<>();
+    McpServer server = db.inTenant(tenant, tx -> {
+      McpServer s = McpServers.insert(tx, id, name, url, auth.map(SecretRef::uri), enabled);
+      McpServers.synced(tx, id, listing.instructions(), clock.instant());
+      for (ToolIdentity t : listing.tools()) {
+        List<String> f = scanDescription(t);
+        if (!f.isEmpty()) {
+          findings.put(t.name(), f);
+        }
+        McpServers.insertTool(tx, id, t.name(), t.canonical(), t.sha256(), jsonList(f), f.isEmpty());
+      }
+      return McpServers.find(tx, id).orElse(s);
+    });
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("server", name);
+    body.put("url", url);
+    body.put("tools", listing.tools().stream().map(t -> Map.of("name", t.name(), "sha256", t.sha256())).toList());
+    body.put("findings", findings);
+    audit.record(tenant, actor, "mcp_server.changed", body);
+    return server;
+  }
+
+  /** Re-reads the upstream's tools; any changed identity quarantines that tool (audited). */
+  public SyncReport sync(TenantId tenant, String actor, UUID serverId) {
+    McpServer server = db.inTenant(tenant, tx -> McpServers.find(tx, serverId))
+        .orElseThrow(() -> new McpException("not_found", "MCP server not found"));
+    Listing listing;
+    try {
+      listing = fetch(tenant, server.url(), server.authRef().map(SecretRef::parse));
+    } catch (McpException e) {
+      db.inTenant(tenant, tx -> {
+        McpServers.failed(tx, serverId, e.getMessage());
+        return null;
+      });
+      throw e;
+    }
+    List<String> added = new ArrayList<>();
+    List<String> unchanged = new ArrayList<>();
+    List<String> changed = new ArrayList<>();
+    List<String> removed = new ArrayList<>();
+    Map<String, List<String>> findings = new LinkedHashMap<>();
+    db.inTenant(tenant, tx -> {
+      Map<String, McpTool> known = new HashMap<>();
+      for (McpTool t : McpServers.tools(tx, serverId)) {
+        known.put(t.name(), t);
+      }
+      for (ToolIdentity t : listing.tools()) {
+        List<String> f = scanDescription(t);
+        if (!f.isEmpty()) {
+          findings.put(t.name(), f);
+        }
+        McpTool before = known.remove(t.name());
+        if (before == null) {
+          McpServers.insertTool(tx, serverId, t.name(), t.canonical(), t.sha256(), jsonList(f), f.isEmpty());
+          added.add(t.name());
+        } else {
+          McpServers.observeTool(tx, serverId, t.name(), t.canonical(), t.sha256(), jsonList(f), false);
+          (before.pinnedSha256().equals(t.sha256()) ? unchanged : changed).add(t.name());
+        }
+      }
+      for (McpTool gone : known.values()) {
+        if (!gone.removed()) {
+          McpServers.observeTool(tx, serverId, gone.name(), gone.currentIdentity(), gone.currentSha256(), gone.findings(), true);
+          removed.add(gone.name());
+        }
+      }
+      McpServers.synced(tx, serverId, listing.instructions(), clock.instant());
+      return null;
+    });
+    if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
+      audit.record(tenant, actor, "mcp_tool.changed", Map.of("server", server.name(), "added", added,
+          "changed_quarantined", changed, "removed", removed, "findings", findings));
+    }
+    return new SyncReport(added, unchanged, changed, removed, findings);
+  }
+
+  /**
+   * An admin's review: pins the tool's current identity, which must be the one with {@code
+   * sha256} (so the admin approves exactly what they saw), and acknowledges scanner findings.
+   */
+  public void approveTool(TenantId tenant, String actor, UUID serverId, String tool, String sha256) {
+    boolean done = db.inTenant(tenant, tx -> McpServers.approveTool(tx, serverId, tool, sha256));
+    if (!done) {
+      throw new McpException("tool_identity_mismatch",
+          "identity_sha256 must be the current identity hash of an existing tool of this server");
+    }
+    audit.record(tenant, actor, "mcp_tool.changed", Map.of("server_id", serverId.toString(), "tool", tool,
+        "approved_sha256", sha256));
+  }
+
+  /** The tools an agent sees: attached, on an enabled server, not quarantined; as pinned. */
+  public List<JsonNode> toolsFor(TenantId tenant, Agent agent) {
+    return db.inTenant(tenant, tx -> {
+      List<JsonNode> out = new ArrayList<>();
+      Map<String, Optional<McpServer>> servers = new HashMap<>();
+      for (String attached : agent.tools()) {
+        int slash = attached.indexOf('/');
+        if (slash <= 0) {
+          continue;
+        }
+        String serverName = attached.substring(0, slash);
+        String toolName = attached.substring(slash + 1);
+        Optional<McpServer> server = servers.get(serverName);
+        if (server == null) {
+          server = McpServers.findByName(tx, serverName);
+          servers.put(serverName, server);
+        }
+        if (server.isEmpty() || !server.get().enabled()) {
+          continue;
+        }
+        for (McpTool t : McpServers.tools(tx, server.get().id())) {
+          if (t.name().equals(toolName) && !t.quarantined()) {
+            ObjectNode tool = ((ObjectNode) ToolIdentity.toolOf(t.pinnedIdentity())).deepCopy();
+            tool.put("name", serverName + SEPARATOR + t.name());
+            out.add(tool);
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The outcome of a tool call: a CallToolResult, or a JSON-RPC error. */
+  public sealed interface CallOutcome {
+    record Result(JsonNode result) implements CallOutcome {}
+
+    record RpcError(int code, String message) implements CallOutcome {}
+  }
+
+  /**
+   * Runs one tool call of {@code agent} (acting through the key {@code keyId}). {@code
+   * approvalId} optionally names the approval this call executes; otherwise an approved request
+   * with the same payload hash is used.
+   */
+  public CallOutcome call(TenantId tenant, UUID keyId, Agent agent, String exposedName, JsonNode arguments,
+      Optional<UUID> approvalId) {
+    String actor = "agent:" + agent.name();
+    int sep = exposedName.indexOf(SEPARATOR);
+    String qualified = sep <= 0 ? "" : exposedName.substring(0, sep) + "/" + exposedName.substring(sep + SEPARATOR.length());
+    if (sep <= 0 || !agent.tools().contains(qualified)) {
+      refuse(tenant, actor, exposedName, "tools.not_attached", "tool is not attached to this agent");
+      return new CallOutcome.RpcError(-32602, "Unknown tool: " + exposedName);
+    }
+    String serverName = qualified.substring(0, qualified.indexOf('/'));
+    String toolName = qualified.substring(qualified.indexOf('/') + 1);
+    if (!arguments.isObject()) {
+      return new CallOutcome.RpcError(-32602, "tool arguments must be a JSON object");
+    }
+    Optional<McpServer> serverRow = db.inTenant(tenant, tx -> McpServers.findByName(tx, serverName));
+    if (serverRow.isEmpty() || !serverRow.get().enabled()) {
+      refuse(tenant, actor, qualified, "mcp.server_disabled", "the tool's server is disabled or gone");
+      return toolError("tool " + exposedName + " is unavailable: its server is disabled");
+    }
+    McpServer server = serverRow.get();
+    Optional<McpTool> tool = db.inTenant(tenant, tx -> McpServers.tools(tx, server.id()).stream()
+        .filter(t -> t.name().equals(toolName)).findFirst());
+    if (tool.isEmpty() || tool.get().quarantined()) {
+      refuse(tenant, actor, qualified, "mcp.quarantined", "tool is quarantined until an admin re-approves it");
+      return toolError("tool " + exposedName + " is quarantined: its identity changed or awaits review by an admin");
+    }
+    if (agent.policy().isPresent()) {
+      Optional<Policy> policy = policies.find(tenant, agent.policy().get());
+      if (policy.isEmpty()) {
+        refuse(tenant, actor, qualified, "policy.missing", "the agent's policy '" + agent.policy().get() + "' does not exist");
+        return toolError("denied by policy: the agent's policy '" + agent.policy().get() + "' does not exist");
+      }
+      ActionDecision d = policy.get().checkTool(agent.name(), qualified, arguments);
+      if (!d.allowed()) {
+        refuse(tenant, actor, qualified, d.decision().ruleId(), d.decision().reason());
+        return toolError("denied by policy (" + d.decision().ruleId() + "): " + d.decision().reason());
+      }
+    }
+    List<Finding> secrets = scanner.scan(arguments.toString(), Set.of(ScanKind.SECRETS), ContentSource.USER).findings();
+    if (!secrets.isEmpty()) {
+      refuse(tenant, actor, qualified, "scan.secret_in_arguments", secrets.get(0).ruleId());
+      return toolError("denied: the arguments contain a secret (" + secrets.get(0).ruleId() + ")");
+    }
+    ApprovalPolicy approvals;
+    try {
+      approvals = ApprovalPolicy.parse(CanonicalJson.parse(agent.approvals()));
+    } catch (RuntimeException e) {
+      refuse(tenant, actor, qualified, "approval.invalid_rules", "the agent's approval rules cannot be read");
+      return toolError("denied: the agent's approval rules cannot be read");
+    }
+    Optional<ApprovalRule> rule = approvals.ruleFor(qualified, arguments);
+    if (rule.isPresent() || approvalId.isPresent()) {
+      Optional<CallOutcome> held = approvalGate(tenant, keyId, agent, qualified, arguments, rule, approvalId);
+      if (held.isPresent()) {
+        return held.get();
+      }
+    }
+    return forward(tenant, actor, agent, server, qualified, toolName, arguments);
+  }
+
+  private Optional<CallOutcome> approvalGate(TenantId tenant, UUID keyId, Agent agent, String qualified,
+      JsonNode arguments, Optional<ApprovalRule> rule, Optional<UUID> approvalId) {
+    String actor = "agent:" + agent.name();
+    ObjectNode action = JsonNodeFactory.instance.objectNode();
+    action.put("agent", agent.name());
+    action.put("tool", qualified);
+    action.set("arguments", arguments);
+    ApprovalPayload payload;
+    try {
+      payload = ApprovalPayload.of(action);
+    } catch (ApprovalException e) {
+      return Optional.of(toolError("denied: " + e.getMessage()));
+    }
+    Actor requester = Actor.agentKey(keyId.toString(), agent.name());
+    record Step(Optional<Approval> executed, Optional<Approval> pending, Optional<String> refusal) {}
+    Step step = db.inTenant(tenant, tx -> {
+      List<Approvals.Stored> candidates = new ArrayList<>();
+      if (approvalId.isPresent()) {
+        Optional<Approvals.Stored> named = Approvals.lock(tx, approvalId.get());
+        if (named.isEmpty()) {
+          return new Step(Optional.empty(), Optional.empty(), Optional.of("approval " + approvalId.get() + " not found"));
+        }
+        candidates.add(named.get());
+      } else {
+        candidates.addAll(Approvals.lockOpenFor(tx, agent.name(), payload.sha256()));
+      }
+      Optional<Approval> pending = Optional.empty();
+      for (Approvals.Stored s : candidates) {
+        Approval a = s.approval();
+        if (approvalId.isPresent() && !a.requester().agent().equals(Optional.of(agent.name()))) {
+          return new Step(Optional.empty(), Optional.empty(), Optional.of("approval " + a.id() + " not found"));
+        }
+        ApprovalStatus now = a.statusAt(clock.instant());
+        if (now == ApprovalStatus.APPROVED || approvalId.isPresent()) {
+          try {
+            Approval executed = gate.execute(a, payload);
+            Approvals.save(tx, executed);
+            return new Step(Optional.of(executed), Optional.empty(), Optional.empty());
+          } catch (ApprovalException e) {
+            if (e.code().equals("approval_pending")) {
+              return new Step(Optional.empty(), Optional.of(a), Optional.empty());
+            }
+            return new Step(Optional.empty(), Optional.empty(), Optional.of(e.code() + ": " + e.getMessage()));
+          }
+        }
+        if (now == ApprovalStatus.PENDING && pending.isEmpty()) {
+          pending = Optional.of(a);
+        }
+      }
+      if (pending.isPresent()) {
+        return new Step(Optional.empty(), pending, Optional.empty());
+      }
+      if (rule.isEmpty()) {
+        return new Step(Optional.empty(), Optional.empty(), Optional.empty());
+      }
+      Approval opened = gate.open(UUID.randomUUID(), payload, requester, rule.get());
+      Approvals.insert(tx, opened, Optional.of(agent.id()), qualified);
+      return new Step(Optional.empty(), Optional.of(opened), Optional.of("new"));
+    });
+    if (step.executed().isPresent()) {
+      audit.record(tenant, actor, "approval.executed", Map.of("approval_id", step.executed().get().id().toString(),
+          "tool", qualified, "payload_sha256", payload.sha256()));
+      return Optional.empty();
+    }
+    if (step.pending().isPresent()) {
+      Approval p = step.pending().get();
+      if (step.refusal().isPresent()) {
+        audit.record(tenant, actor, "approval.requested", Map.of("approval_id", p.id().toString(), "tool", qualified,
+            "payload_sha256", p.payload().sha256(), "approvers", p.rule().approvers(),
+            "expires_at", p.expiresAt().toString()));
+      }
+      ObjectNode result = toolErrorNode("pending approval " + p.id() + ": this call needs " + p.rule().approvers()
+          + " approval(s) (payload_sha256 " + p.payload().sha256() + "); call again with the same arguments once approved");
+      ObjectNode meta = result.putObject("_meta");
+      meta.put("io.agentwarden/approval_id", p.id().toString());
+      meta.put("io.agentwarden/payload_sha256", p.payload().sha256());
+      meta.put("io.agentwarden/expires_at", p.expiresAt().toString());
+      return Optional.of(new CallOutcome.Result(result));
+    }
+    if (step.refusal().isPresent()) {
+      audit.record(tenant, actor, "approval.refused", Map.of("tool", qualified, "payload_sha256", payload.sha256(),
+          "reason", step.refusal().get()));
+      return Optional.of(toolError("refused: " + step.refusal().get()));
+    }
+    return Optional.empty();
+  }
+
+  private CallOutcome forward(TenantId tenant, String actor, Agent agent, McpServer server, String qualified,
+      String toolName, JsonNode arguments) {
+    long start = System.nanoTime();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("agent", agent.name());
+    body.put("tool", qualified);
+    body.put("arguments_sha256", ApprovalPayload.of(arguments).sha256());
+    JsonNode result;
+    try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
+        server.url())) {
+      result = upstream.callTool(toolName, arguments);
+    } catch (UpstreamClient.UpstreamRpcError e) {
+      body.put("outcome", "upstream_error");
+      body.put("error", e.getMessage());
+      audit.record(tenant, actor, "tool.called", body);
+      int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
+      return new CallOutcome.RpcError(code, e.getMessage());
+    } catch (McpException e) {
+      body.put("outcome", e.code());
+      audit.record(tenant, actor, "tool.called", body);
+      return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
+    }
+    Cleaned cleaned = clean(result);
+    body.put("outcome", result.path("isError").asBoolean(false) ? "tool_error" : "ok");
+    body.put("redacted_secrets", cleaned.redactions());
+    body.put("injection_action", cleaned.action().label());
+    body.put("duration_ms", (System.nanoTime() - start) / 1_000_000);
+    audit.record(tenant, actor, "tool.called", body);
+    return new CallOutcome.Result(cleaned.result());
+  }
+
+  private record Cleaned(JsonNode result, int redactions, Action action) {}
+
+  /**
+   * Redacts secrets in every string of the result, and handles text that reads like a prompt
+   * injection by the standard policy for tool output: annotated, wrapped as untrusted data, or
+   * withheld.
+   */
+  private Cleaned clean(JsonNode result) {
+    int[] redactions = {0};
+    JsonNode redacted = redact(result, redactions);
+    Action worst = Action.ALLOW;
+    JsonNode content = redacted.path("content");
+    if (content.isArray()) {
+      for (JsonNode item : content) {
+        if (item.isObject() && item.path("type").asText().equals("text") && item.path("text").isTextual()) {
+          String text = item.path("text").textValue();
+          var verdict = scanner.scan(text, EnumSet.of(ScanKind.INJECTION), ContentSource.TOOL_OUTPUT).verdict();
+          Action action = verdict.map(v -> v.action()).orElse(Action.ALLOW);
+          if (action.compareTo(worst) > 0) {
+            worst = action;
+          }
+          switch (action) {
+            case QUARANTINE -> ((ObjectNode) item).put("text",
+                UntrustedContent.wrap(text, ContentSource.TOOL_OUTPUT, random).text());
+            case BLOCK -> ((ObjectNode) item).put("text",
+                "[withheld by AgentWarden: this tool output reads as a prompt injection]");
+            default -> { }
+          }
+        }
+      }
+    }
+    if (worst.compareTo(Action.ALLOW) > 0 && redacted.isObject()) {
+      ((ObjectNode) redacted).withObject("_meta").put("io.agentwarden/injection", worst.label());
+    }
+    return new Cleaned(redacted, redactions[0], worst);
+  }
+
+  private JsonNode redact(JsonNode node, int[] count) {
+    if (node.isTextual()) {
+      String clean = scanner.redactSecrets(node.textValue());
+      if (!clean.equals(node.textValue())) {
+        count[0]++;
+        return TextNode.valueOf(clean);
+      }
+      return node;
+    }
+    if (node.isObject()) {
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      node.properties().forEach(e -> out.set(e.getKey(), redact(e.getValue(), count)));
+      return out;
+    }
+    if (node.isArray()) {
+      ArrayNode out = JsonNodeFactory.instance.arrayNode();
+      node.forEach(n -> out.add(redact(n, count)));
+      return out;
+    }
+    return node;
+  }
+
+  private List<String> scanDescription(ToolIdentity t) {
+    JsonNode tool = ToolIdentity.toolOf(t.canonical());
+    String text = CanonicalJson.parse(t.canonical()).path("instructions").asText("") + "\n"
+        + tool.path("title").asText("") + "\n" + tool.path("description").asText("") + "\n"
+        + tool.path("inputSchema").toString();
+    var result = scanner.scan(text, EnumSet.of(ScanKind.INJECTION, ScanKind.UNICODE), ContentSource.TOOL_OUTPUT);
+    List<String> out = new ArrayList<>();
+    result.findings().forEach(f -> out.add(f.kind().label() + ":" + f.ruleId()));
+    result.injection().filter(a -> a.flagged()).ifPresent(a -> out.add("injection:score=" + a.score()));
+    return out;
+  }
+
+  private record Listing(String instructions, List<ToolIdentity> tools) {}
+
+  private Listing fetch(TenantId tenant, String url, Optional<SecretRef> auth) {
+    try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, auth, Duration.ofSeconds(30)), url)) {
+      List<ToolIdentity> tools = new ArrayList<>();
+      Set<String> names = new java.util.HashSet<>();
+      for (JsonNode t : upstream.listTools()) {
+        ToolIdentity id = ToolIdentity.of(t, upstream.instructions());
+        if (!names.add(id.name())) {
+          throw new McpException("upstream_protocol_error", "the upstream lists tool '" + id.name() + "' twice");
+        }
+        tools.add(id);
+      }
+      return new Listing(upstream.instructions(), tools);
+    } catch (UpstreamClient.UpstreamRpcError e) {
+      throw new McpException("upstream_error", "the upstream refused: " + e.getMessage());
+    }
+  }
+
+  private EgressClient egress(TenantId tenant, Optional<SecretRef> auth, Duration total) {
+    NetworkPolicy network = policies.find(tenant, TenantPolicies.DEFAULT).map(Policy::network).orElse(NetworkPolicy.denyAll());
+    EgressClient.Builder b = EgressClient.builder(network)
+        .connectTimeout(Duration.ofSeconds(5))
+        .readTimeout(total)
+        .totalTimeout(total)
+        .maxResponseBytes(8L * 1024 * 1024);
+    if (auth.isPresent()) {
+      SecretRef ref = auth.get();
+      b.credentials(destination -> {
+        var brokered = vault.broker(tenant, ref, destination.url().host());
+        return Map.of(brokered.headerName(), brokered.headerValue());
+      });
+    }
+    trustStore.ifPresent(b::trustStore);
+    return b.build();
+  }
+
+  private static String jsonList(List<String> items) {
+    ArrayNode a = JsonNodeFactory.instance.arrayNode();
+    items.forEach(a::add);
+    return a.toString();
+  }
+
+  private void refuse(TenantId tenant, String actor, String tool, String rule, String reason) {
+    audit.record(tenant, actor, "policy.decided", Map.of("action", "tool.call", "tool", tool, "verdict", "deny",
+        "rule", rule, "reason", reason));
+  }
+
+  private static CallOutcome toolError(String message) {
+    return new CallOutcome.Result(toolErrorNode(message));
+  }
+
+  private static ObjectNode toolErrorNode(String message) {
+    ObjectNode r = JsonNodeFactory.instance.objectNode();
+    r.putArray("content").addObject().put("type", "text").put("text", message);
+    r.put("isError", true);
+    return r;
+  }
+
+  /** The agent an agent-role key acts as, if the key is linked to one. */
+  public Optional<Agent> agentForKey(TenantId tenant, UUID keyId) {
+    return db.inTenant(tenant, tx -> Agents.findByKey(tx, keyId));
+  }
+}

@@ -1,0 +1,239 @@
+package dev.agentwarden.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.egress.EgressClient;
+import dev.agentwarden.egress.EgressException;
+import dev.agentwarden.egress.EgressRequest;
+import dev.agentwarden.egress.EgressStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * An MCP client for one upstream server over Streamable HTTP (protocol revision 2025-06-18),
+ * speaking through the {@link EgressClient}: the tenant's network policy decides every request,
+ * the address is resolved once and checked, and the upstream's credential is injected by the
+ * egress credential hook for the checked destination only.
+ *
+ * <p>One instance is one upstream session: {@link #connect} initialises it, requests carry its
+ * {@code Mcp-Session-Id}, and {@link #close} ends it. The gateway opens a session per operation
+ * so that it keeps no upstream state between requests (any gateway process can serve any call).
+ * A response may come as JSON or as a server-sent event stream; in a stream, notifications and
+ * requests from the server before the response are skipped.
+ */
+final class UpstreamClient implements AutoCloseable {
+  static final String PROTOCOL_VERSION = "2025-06-18";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_PAGES = 50;
+
+  private final EgressClient egress;
+  private final String url;
+  private Optional<String> sessionId = Optional.empty();
+  private String protocolVersion = PROTOCOL_VERSION;
+  private String instructions = "";
+  private long nextId = 1;
+
+  private UpstreamClient(EgressClient egress, String url) {
+    this.egress = egress;
+    this.url = url;
+  }
+
+  /** Opens and initialises a session with the upstream at {@code url}. */
+  static UpstreamClient connect(EgressClient egress, String url) {
+    UpstreamClient c = new UpstreamClient(egress, url);
+    ObjectNode params = JSON.createObjectNode();
+    params.put("protocolVersion", PROTOCOL_VERSION);
+    params.putObject("capabilities");
+    params.putObject("clientInfo").put("name", "agentwarden").put("version", "0.1.0");
+    JsonNode result = c.request("initialize", params);
+    if (result.path("protocolVersion").isTextual()) {
+      c.protocolVersion = result.path("protocolVersion").textValue();
+    }
+    c.instructions = result.path("instructions").isTextual() ? result.path("instructions").textValue() : "";
+    c.notify("notifications/initialized");
+    return c;
+  }
+
+  /** The server's instructions from initialisation (part of every tool's pinned identity). */
+  String instructions() {
+    return instructions;
+  }
+
+  /** Every tool the upstream lists, following pagination. */
+  List<JsonNode> listTools() {
+    List<JsonNode> tools = new ArrayList<>();
+    Optional<String> cursor = Optional.empty();
+    for (int page = 0; page < MAX_PAGES; page++) {
+      ObjectNode params = JSON.createObjectNode();
+      cursor.ifPresent(c -> params.put("cursor", c));
+      JsonNode result = request("tools/list", params);
+      JsonNode list = result.path("tools");
+      if (!list.isArray()) {
+        throw new McpException("upstream_protocol_error", "the upstream's tools/list result has no tools array");
+      }
+      list.forEach(tools::add);
+      JsonNode next = result.path("nextCursor");
+      if (!next.isTextual() || next.textValue().isEmpty()) {
+        return tools;
+      }
+      cursor = Optional.of(next.textValue());
+    }
+    throw new McpException("upstream_protocol_error", "the upstream's tool list has more than " + MAX_PAGES + " pages");
+  }
+
+  /** Calls a tool; returns the upstream's CallToolResult (which may itself say isError). */
+  JsonNode callTool(String name, JsonNode arguments) {
+    ObjectNode params = JSON.createObjectNode();
+    params.put("name", name);
+    params.set("arguments", arguments);
+    return request("tools/call", params);
+  }
+
+  @Override
+  public void close() {
+    if (sessionId.isEmpty()) {
+      return;
+    }
+    try {
+      EgressRequest del = base("DELETE", new byte[0]);
+      try (EgressStream s = egress.open(del)) {
+        s.body().readNBytes(1024);
+      }
+    } catch (RuntimeException | IOException e) {
+      // Ending the session is a courtesy; the upstream expires it anyway.
+    }
+  }
+
+  private void notify(String method) {
+    ObjectNode msg = JSON.createObjectNode().put("jsonrpc", "2.0").put("method", method);
+    try (EgressStream s = egress.open(base("POST", bytes(msg)))) {
+      if (s.status() >= 300) {
+        throw new McpException("upstream_error", "the upstream refused " + method + " with HTTP " + s.status());
+      }
+      s.body().readNBytes(64 * 1024);
+    } catch (IOException e) {
+      throw new McpException("upstream_unreachable", "the upstream connection failed");
+    } catch (EgressException e) {
+      throw translate(e);
+    }
+  }
+
+  private JsonNode request(String method, JsonNode params) {
+    long id = nextId++;
+    ObjectNode msg = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
+    msg.set("params", params);
+    try (EgressStream s = egress.open(base("POST", bytes(msg)))) {
+      if (s.status() == 404 && sessionId.isPresent()) {
+        throw new McpException("upstream_session_expired", "the upstream ended the session");
+      }
+      if (s.status() >= 300) {
+        throw new McpException("upstream_error", "the upstream answered " + method + " with HTTP " + s.status());
+      }
+      if (method.equals("initialize")) {
+        sessionId = s.header("mcp-session-id").filter(v -> v.matches("[\\x21-\\x7e]{1,200}"));
+      }
+      String type = s.header("content-type").orElse("").toLowerCase(Locale.ROOT);
+      JsonNode response = type.startsWith("text/event-stream") ? fromEvents(s, id) : JSON.readTree(s.body());
+      return resultOf(response, id, method);
+    } catch (IOException e) {
+      throw new McpException("upstream_unreachable", "the upstream connection failed or sent unreadable JSON");
+    } catch (EgressException e) {
+      throw translate(e);
+    }
+  }
+
+  private static JsonNode fromEvents(EgressStream s, long id) throws IOException {
+    BufferedReader in = new BufferedReader(new InputStreamReader(s.body(), StandardCharsets.UTF_8));
+    StringBuilder data = new StringBuilder();
+    String line;
+    while ((line = in.readLine()) != null) {
+      if (line.isEmpty()) {
+        if (!data.isEmpty()) {
+          JsonNode msg = JSON.readTree(data.toString());
+          data.setLength(0);
+          if (msg != null && msg.has("id") && msg.get("id").asLong(-1) == id && !msg.has("method")) {
+            return msg;
+          }
+        }
+      } else if (line.startsWith("data:")) {
+        if (!data.isEmpty()) {
+          data.append('\n');
+        }
+        data.append(line.substring(line.startsWith("data: ") ? 6 : 5));
+      }
+    }
+    throw new McpException("upstream_protocol_error", "the upstream's event stream ended without a response");
+  }
+
+  private static JsonNode resultOf(JsonNode response, long id, String method) {
+    if (response == null || !response.isObject() || response.path("id").asLong(-1) != id) {
+      throw new McpException("upstream_protocol_error", "the upstream sent no response to " + method);
+    }
+    JsonNode error = response.get("error");
+    if (error != null) {
+      String message = error.path("message").asText("error");
+      throw new UpstreamRpcError(error.path("code").asInt(-32603), message.length() > 500 ? message.substring(0, 500) : message);
+    }
+    JsonNode result = response.get("result");
+    if (result == null || !result.isObject()) {
+      throw new McpException("upstream_protocol_error", "the upstream's response to " + method + " has no result");
+    }
+    return result;
+  }
+
+  private EgressRequest base(String method, byte[] body) {
+    EgressRequest r = new EgressRequest(method, url, List.of(), body)
+        .withHeader("Accept", "application/json, text/event-stream");
+    if (body.length > 0) {
+      r = r.withHeader("Content-Type", "application/json");
+    }
+    if (sessionId.isPresent()) {
+      r = r.withHeader("Mcp-Session-Id", sessionId.get()).withHeader("MCP-Protocol-Version", protocolVersion);
+    }
+    return r;
+  }
+
+  private static byte[] bytes(JsonNode node) {
+    try {
+      return JSON.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new IllegalStateException("a JSON tree always serialises", e);
+    }
+  }
+
+  private static McpException translate(EgressException e) {
+    return switch (e) {
+      case EgressException.DestinationDenied d ->
+          new McpException("upstream_denied", "the network policy does not allow this upstream: " + d.getMessage());
+      case EgressException.Timeout t -> new McpException("upstream_timeout", "the upstream did not answer in time");
+      default -> new McpException("upstream_unreachable", "the upstream failed: " + e.getMessage());
+    };
+  }
+
+  /** The upstream answered with a JSON-RPC error. */
+  static final class UpstreamRpcError extends McpException {
+    private static final long serialVersionUID = 1L;
+    private final int rpcCode;
+
+    UpstreamRpcError(int rpcCode, String message) {
+      super("upstream_rpc_error", message);
+      this.rpcCode = rpcCode;
+    }
+
+    int rpcCode() {
+      return rpcCode;
+    }
+  }
+
+  static ArrayNode array() {
+    return JSON.createArrayNode();
+  }
+}

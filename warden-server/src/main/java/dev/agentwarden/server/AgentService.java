@@ -1,0 +1,273 @@
+package dev.agentwarden.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentwarden.core.approval.ApprovalPolicy;
+import dev.agentwarden.core.auth.Role;
+import dev.agentwarden.core.crypto.Sha256;
+import dev.agentwarden.core.json.CanonicalJson;
+import dev.agentwarden.mcp.AuditSink;
+import dev.agentwarden.store.Agent;
+import dev.agentwarden.store.Agents;
+import dev.agentwarden.store.ApiKeys;
+import dev.agentwarden.store.Database;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * {@code /v1/agents} and the Mission Squad aliases {@code GET /v1/core/agents}, {@code POST
+ * /v1/core/add/agent}, {@code POST /v1/core/delete/agent}. Tools are attached explicitly as
+ * {@code server/tool} names; there is no wildcard. Creating an agent can issue its agent-role
+ * key, linked to it: that key is how the agent authenticates at {@code /mcp}.
+ */
+final class AgentService implements ApiService {
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  private static final Pattern TOOL = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}/[A-Za-z0-9_.:-]{1,128}");
+  private static final Pattern COLLECTION = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  private static final Pattern LABEL = Pattern.compile("[\\x21-\\x7e]{1,200}");
+
+  private final Database db;
+  private final KeyIssuer issuer;
+  private final AuditSink audit;
+  private final java.time.Clock clock;
+
+  AgentService(Database db, KeyIssuer issuer, AuditSink audit, java.time.Clock clock) {
+    this.db = db;
+    this.issuer = issuer;
+    this.audit = audit;
+    this.clock = clock;
+  }
+
+  record CreateAgent(
+      String name,
+      Optional<String> provider,
+      Optional<String> model,
+      Optional<String> systemPrompt,
+      Optional<List<String>> tools,
+      Optional<List<String>> collections,
+      Optional<String> policy,
+      Optional<JsonNode> approvals,
+      Optional<JsonNode> budgets,
+      Optional<Boolean> enabled,
+      Optional<Boolean> issueKey) {
+    CreateAgent {
+      Fields.require(name, "name");
+      provider = provider == null ? Optional.empty() : provider;
+      model = model == null ? Optional.empty() : model;
+      systemPrompt = systemPrompt == null ? Optional.empty() : systemPrompt;
+      tools = tools == null ? Optional.empty() : tools;
+      collections = collections == null ? Optional.empty() : collections;
+      policy = policy == null ? Optional.empty() : policy;
+      approvals = present(approvals);
+      budgets = present(budgets);
+      enabled = enabled == null ? Optional.empty() : enabled;
+      issueKey = issueKey == null ? Optional.empty() : issueKey;
+    }
+  }
+
+  record PatchAgent(
+      Optional<String> provider,
+      Optional<String> model,
+      Optional<String> systemPrompt,
+      Optional<List<String>> tools,
+      Optional<List<String>> collections,
+      Optional<String> policy,
+      Optional<JsonNode> approvals,
+      Optional<JsonNode> budgets,
+      Optional<Boolean> enabled) {
+    PatchAgent {
+      provider = provider == null ? Optional.empty() : provider;
+      model = model == null ? Optional.empty() : model;
+      systemPrompt = systemPrompt == null ? Optional.empty() : systemPrompt;
+      tools = tools == null ? Optional.empty() : tools;
+      collections = collections == null ? Optional.empty() : collections;
+      policy = policy == null ? Optional.empty() : policy;
+      approvals = present(approvals);
+      budgets = present(budgets);
+      enabled = enabled == null ? Optional.empty() : enabled;
+    }
+  }
+
+  /** Jackson hands an absent JsonNode member over as a JSON null; both mean "not given". */
+  static Optional<JsonNode> present(Optional<JsonNode> node) {
+    return node == null ? Optional.empty() : node.filter(n -> !n.isNull() && !n.isMissingNode());
+  }
+
+  record DeleteByName(String name) {
+    DeleteByName {
+      Fields.require(name, "name");
+    }
+  }
+
+  /** An agent as the API shows it. */
+  record AgentView(UUID id, String name, Optional<String> provider, Optional<String> model, String systemPrompt,
+      String systemPromptSha256, List<String> tools, List<String> collections, Optional<String> policy,
+      JsonNode approvals, JsonNode budgets, boolean enabled, Optional<UUID> keyId, Instant createdAt,
+      Instant updatedAt) {
+    static AgentView of(Agent a) {
+      return new AgentView(a.id(), a.name(), a.provider(), a.model(), a.systemPrompt(), a.systemPromptSha256(),
+          a.tools(), a.collections(), a.policy(), CanonicalJson.parse(a.approvals()), CanonicalJson.parse(a.budgets()),
+          a.enabled(), a.keyId(), a.createdAt(), a.updatedAt());
+    }
+  }
+
+  record CreatedAgent(AgentView agent, Optional<IssuedKeyView> key) {}
+
+  @Override
+  public void routes(RouteTable t) {
+    ApiHandler create = req -> {
+      CreateAgent body = req.body(CreateAgent.class);
+      Agent draft = validated(new Agent(UUID.randomUUID(), body.name(), body.provider(), body.model(),
+          body.systemPrompt().orElse(""), "", body.tools().orElse(List.of()), body.collections().orElse(List.of()),
+          body.policy(), approvalsText(body.approvals()), budgetsText(body.budgets()), body.enabled().orElse(true),
+          Optional.empty(), Instant.EPOCH, Instant.EPOCH));
+      CreatedAgent created = db.inTenant(req.tenant(), tx -> {
+        Optional<IssuedKeyView> key = Optional.empty();
+        Agent row = draft;
+        if (body.issueKey().orElse(false)) {
+          KeyIssuer.Issued issued = issuer.issue(tx, "agent " + draft.name(), Role.AGENT, Optional.empty());
+          key = Optional.of(new IssuedKeyView(KeyView.of(issued.key(), clock.instant()), issued.token()));
+          row = withKey(draft, issued.key().id());
+        }
+        return new CreatedAgent(AgentView.of(Agents.insert(tx, row)), key);
+      });
+      changed(req, "created", created.agent());
+      return ApiResponse.created(created);
+    };
+    t.add("POST", "/v1/agents", Roles.ADMIN, create);
+    t.add("POST", "/v1/core/add/agent", Roles.ADMIN, create);
+    ApiHandler list = req -> ApiResponse.ok(Map.of("data",
+        db.inTenant(req.tenant(), Agents::list).stream().map(AgentView::of).toList()));
+    t.add("GET", "/v1/agents", Roles.ADMIN, list);
+    t.add("GET", "/v1/core/agents", Roles.ADMIN, list);
+    t.add("GET", "/v1/agents/{id}", Roles.ADMIN, req -> {
+      UUID id = req.idParam("id", "agent");
+      return ApiResponse.ok(db.inTenant(req.tenant(), tx -> Agents.find(tx, id)).map(AgentView::of)
+          .orElseThrow(() -> ApiException.notFound("agent")));
+    });
+    t.add("PATCH", "/v1/agents/{id}", Roles.ADMIN, req -> {
+      UUID id = req.idParam("id", "agent");
+      PatchAgent p = req.body(PatchAgent.class);
+      AgentView updated = db.inTenant(req.tenant(), tx -> {
+        Agent a = Agents.find(tx, id).orElseThrow(() -> ApiException.notFound("agent"));
+        Agent next = validated(new Agent(a.id(), a.name(), p.provider().or(a::provider), p.model().or(a::model),
+            p.systemPrompt().orElse(a.systemPrompt()), "", p.tools().orElse(a.tools()),
+            p.collections().orElse(a.collections()), p.policy().or(a::policy),
+            p.approvals().isPresent() ? approvalsText(p.approvals()) : a.approvals(),
+            p.budgets().isPresent() ? budgetsText(p.budgets()) : a.budgets(), p.enabled().orElse(a.enabled()),
+            a.keyId(), a.createdAt(), a.updatedAt()));
+        return AgentView.of(Agents.update(tx, next).orElseThrow(() -> ApiException.notFound("agent")));
+      });
+      changed(req, "updated", updated);
+      return ApiResponse.ok(updated);
+    });
+    t.add("DELETE", "/v1/agents/{id}", Roles.ADMIN, req -> {
+      UUID id = req.idParam("id", "agent");
+      AgentView deleted = db.inTenant(req.tenant(), tx -> delete(tx, Agents.find(tx, id)));
+      changed(req, "deleted", deleted);
+      return ApiResponse.noContent();
+    });
+    t.add("POST", "/v1/core/delete/agent", Roles.ADMIN, req -> {
+      DeleteByName body = req.body(DeleteByName.class);
+      AgentView deleted = db.inTenant(req.tenant(), tx -> delete(tx, Agents.findByName(tx, body.name())));
+      changed(req, "deleted", deleted);
+      return ApiResponse.ok(Map.of("deleted", deleted.name()));
+    });
+  }
+
+  /** Deletes the agent and revokes its key in the same transaction. */
+  private static AgentView delete(dev.agentwarden.store.Tx tx, Optional<Agent> agent) throws java.sql.SQLException {
+    Agent a = agent.orElseThrow(() -> ApiException.notFound("agent"));
+    Agents.delete(tx, a.id());
+    if (a.keyId().isPresent()) {
+      ApiKeys.revoke(tx, a.keyId().get());
+    }
+    return AgentView.of(a);
+  }
+
+  private void changed(ApiRequest req, String change, AgentView a) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("change", change);
+    body.put("agent", a.name());
+    body.put("agent_id", a.id().toString());
+    body.put("system_prompt_sha256", a.systemPromptSha256());
+    body.put("tools", a.tools());
+    body.put("policy", a.policy().orElse(""));
+    body.put("enabled", a.enabled());
+    audit.record(req.tenant(), "key:" + req.principal().keyId(), "agent.changed", body);
+  }
+
+  private static Agent withKey(Agent a, UUID keyId) {
+    return new Agent(a.id(), a.name(), a.provider(), a.model(), a.systemPrompt(), a.systemPromptSha256(), a.tools(),
+        a.collections(), a.policy(), a.approvals(), a.budgets(), a.enabled(), Optional.of(keyId), a.createdAt(),
+        a.updatedAt());
+  }
+
+  /** Checks every field and computes the prompt's hash. */
+  private static Agent validated(Agent a) {
+    if (!NAME.matcher(a.name()).matches()) {
+      throw ApiException.badRequest("invalid_field", "name must be 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+    }
+    a.provider().ifPresent(p -> label(p, "provider"));
+    a.model().ifPresent(m -> label(m, "model"));
+    a.policy().ifPresent(p -> label(p, "policy"));
+    if (a.systemPrompt().length() > 100_000) {
+      throw ApiException.badRequest("invalid_field", "system_prompt must be at most 100000 characters");
+    }
+    if (a.tools().size() > 500 || a.collections().size() > 500) {
+      throw ApiException.badRequest("invalid_field", "tools and collections hold at most 500 entries each");
+    }
+    for (String tool : a.tools()) {
+      if (tool == null || !TOOL.matcher(tool).matches()) {
+        throw ApiException.badRequest("invalid_field", "tools must be explicit server/tool names (no wildcard), got '"
+            + tool + "'");
+      }
+    }
+    for (String c : a.collections()) {
+      if (c == null || !COLLECTION.matcher(c).matches()) {
+        throw ApiException.badRequest("invalid_field", "collections must be collection names, got '" + c + "'");
+      }
+    }
+    List<String> tools = a.tools().stream().distinct().toList();
+    List<String> collections = a.collections().stream().distinct().toList();
+    String sha = HexFormat.of().formatHex(Sha256.hash(a.systemPrompt().getBytes(StandardCharsets.UTF_8)));
+    return new Agent(a.id(), a.name(), a.provider(), a.model(), a.systemPrompt(), sha, tools, collections, a.policy(),
+        a.approvals(), a.budgets(), a.enabled(), a.keyId(), a.createdAt(), a.updatedAt());
+  }
+
+  private static void label(String value, String field) {
+    if (!LABEL.matcher(value).matches()) {
+      throw ApiException.badRequest("invalid_field", field + " must be 1-200 visible ASCII characters");
+    }
+  }
+
+  private static String approvalsText(Optional<JsonNode> approvals) {
+    if (approvals.isEmpty()) {
+      return "[]";
+    }
+    ApprovalPolicy.parse(approvals.get());
+    return CanonicalJson.canonicalString(approvals.get());
+  }
+
+  private static String budgetsText(Optional<JsonNode> budgets) {
+    if (budgets.isEmpty()) {
+      return "{}";
+    }
+    JsonNode b = budgets.get();
+    if (!b.isObject()) {
+      throw ApiException.badRequest("invalid_field", "budgets must be an object of non-negative numbers");
+    }
+    for (Map.Entry<String, JsonNode> e : b.properties()) {
+      if (!e.getValue().isNumber() || e.getValue().doubleValue() < 0 || !e.getKey().matches("[a-z][a-z0-9_]{0,63}")) {
+        throw ApiException.badRequest("invalid_field", "budgets must map lower_snake names to non-negative numbers");
+      }
+    }
+    return CanonicalJson.canonicalString(b);
+  }
+}

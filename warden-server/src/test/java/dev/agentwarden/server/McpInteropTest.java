@@ -1,0 +1,194 @@
+package dev.agentwarden.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Interoperability with the reference implementations: {@code @modelcontextprotocol/server-
+ * everything} as the upstream (Streamable HTTP, bound to loopback) and the official TypeScript
+ * SDK client ({@code @modelcontextprotocol/sdk}) as the agent, end to end through the gateway.
+ * Skipped when npm is absent, unless {@code WARDEN_REQUIRE_NPM=1} (CI) makes that a failure.
+ * Packages are installed into {@code WARDEN_NPM_DIR} (default {@code target/npm}).
+ */
+@Tag("database")
+class McpInteropTest {
+  static final String SERVER_EVERYTHING = "@modelcontextprotocol/server-everything@2026.8.31";
+  static final String SDK = "@modelcontextprotocol/sdk@1.32.2";
+  static final String FAKE_TOKEN = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa";
+
+  private static Path npmDir;
+  private static Process upstream;
+  private static int upstreamPort;
+  private static TestGateway gw;
+
+  @BeforeAll
+  static void start() throws Exception {
+    boolean required = "1".equals(System.getenv("WARDEN_REQUIRE_NPM"));
+    boolean hasNpm = run(List.of("npm", "--version"), Path.of("."), Map.of()).exit() == 0;
+    assumeTrue(hasNpm || required, "npm is not installed; interop tests skipped");
+    assertThat(hasNpm).as("WARDEN_REQUIRE_NPM=1 but npm is missing").isTrue();
+    npmDir = Path.of(System.getenv().getOrDefault("WARDEN_NPM_DIR", "target/npm")).toAbsolutePath();
+    install(npmDir, List.of(SERVER_EVERYTHING, SDK));
+
+    Path preload = npmDir.resolve("loopback.mjs");
+    // server-everything listens on every interface; this preload binds a bare-port listen to loopback.
+    Files.writeString(preload, """
+        import net from 'node:net';
+        const listen = net.Server.prototype.listen;
+        net.Server.prototype.listen = function (...args) {
+          if (typeof args[0] === 'number' || (typeof args[0] === 'string' && /^[0-9]+$/.test(args[0]))) {
+            const cb = args.find(a => typeof a === 'function');
+            return listen.call(this, Number(args[0]), '127.0.0.1', cb);
+          }
+          return listen.apply(this, args);
+        };
+        """);
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      upstreamPort = s.getLocalPort();
+    }
+    ProcessBuilder pb = new ProcessBuilder("node", "--import", preload.toUri().toString(),
+        npmDir.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString(), "streamableHttp")
+        .redirectErrorStream(true)
+        .redirectOutput(npmDir.resolve("server-everything.log").toFile());
+    pb.environment().put("PORT", Integer.toString(upstreamPort));
+    pb.environment().put("DEPLOY_TOKEN", FAKE_TOKEN);
+    upstream = pb.start();
+    waitForPort(upstreamPort);
+
+    gw = TestGateway.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (gw != null) {
+      gw.close();
+    }
+    if (upstream != null) {
+      upstream.destroy();
+    }
+  }
+
+  record Result(int exit, String output) {}
+
+  static Result run(List<String> command, Path dir, Map<String, String> env) {
+    try {
+      ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(10, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        return new Result(-1, out);
+      }
+      return new Result(p.exitValue(), out);
+    } catch (IOException e) {
+      return new Result(-1, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Result(-1, "interrupted");
+    }
+  }
+
+  static void install(Path dir, List<String> packages) throws IOException {
+    Files.createDirectories(dir);
+    boolean present = packages.stream().allMatch(p -> Files.isDirectory(
+        dir.resolve("node_modules").resolve(p.substring(0, p.lastIndexOf('@')))));
+    if (present) {
+      return;
+    }
+    List<String> cmd = new ArrayList<>(List.of("npm", "install", "--no-audit", "--no-fund", "--prefix", dir.toString()));
+    cmd.addAll(packages);
+    Result r = run(cmd, dir, Map.of());
+    assertThat(r.exit()).as("npm install: " + r.output()).isZero();
+  }
+
+  static void waitForPort(int port) throws InterruptedException {
+    for (int i = 0; i < 300; i++) {
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        return;
+      } catch (IOException e) {
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("server-everything did not start on port " + port);
+  }
+
+  @Test
+  void typescriptSdkClient_throughTheGateway_toServerEverything() throws IOException {
+    TestGateway.NewTenant t = gw.createTenant("interop");
+    TestGateway.Reply policy = gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml", """
+        name: default
+        network:
+          allow:
+            - cidr: 127.0.0.1/32
+              schemes: [http]
+              ports: ["*"]
+        """.getBytes(StandardCharsets.UTF_8), Map.of());
+    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    TestGateway.Reply reg = gw.post("/v1/mcp-servers", t.adminKey(),
+        "{\"name\":\"everything\",\"url\":\"http://127.0.0.1:" + upstreamPort + "/mcp\"}");
+    assertThat(reg.status()).as(reg.body()).isEqualTo(201);
+    assertThat(reg.json().path("tools").toString()).contains("\"echo\"").contains("\"get-sum\"").contains("\"get-env\"");
+    TestGateway.Reply agent = gw.post("/v1/agents", t.adminKey(), "{\"name\":\"ts-client\",\"issue_key\":true,"
+        + "\"tools\":[\"everything/echo\",\"everything/get-sum\",\"everything/get-env\",\"everything/get-structured-content\"]}");
+    assertThat(agent.status()).as(agent.body()).isEqualTo(201);
+    String key = agent.json().path("key").path("secret").asText();
+
+    Path script = npmDir.resolve("interop-client.mjs");
+    Files.writeString(script, """
+        import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+        import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+        const transport = new StreamableHTTPClientTransport(new URL(process.env.GATEWAY_URL),
+          { requestInit: { headers: { Authorization: `Bearer ${process.env.AGENT_KEY}` } } });
+        const client = new Client({ name: 'interop', version: '1.0.0' });
+        await client.connect(transport);
+        const out = { server: client.getServerVersion(), protocol: transport.protocolVersion };
+        out.tools = (await client.listTools()).tools.map(t => t.name).sort();
+        out.echo = await client.callTool({ name: 'everything__echo', arguments: { message: 'hello from ts' } });
+        out.sum = await client.callTool({ name: 'everything__get-sum', arguments: { a: 2, b: 3 } });
+        out.env = await client.callTool({ name: 'everything__get-env', arguments: {} });
+        out.structured = await client.callTool({ name: 'everything__get-structured-content', arguments: { location: 'New York' } });
+        try {
+          out.unattached = await client.callTool({ name: 'everything__get-tiny-image', arguments: {} });
+        } catch (e) {
+          out.unattached = { code: e.code, message: e.message };
+        }
+        await transport.terminateSession();
+        await client.close();
+        console.log('RESULT ' + JSON.stringify(out));
+        """);
+    Result r = run(List.of("node", script.toString()), npmDir,
+        Map.of("GATEWAY_URL", gw.uri("/mcp").toString(), "AGENT_KEY", key));
+    assertThat(r.exit()).as(r.output()).isZero();
+    String line = r.output().lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
+    JsonNode out = Json.MAPPER.readTree(line.substring(7));
+    assertThat(out.path("server").path("name").asText()).isEqualTo("agentwarden");
+    assertThat(out.path("tools").toString()).isEqualTo(
+        "[\"everything__echo\",\"everything__get-env\",\"everything__get-structured-content\",\"everything__get-sum\"]");
+    assertThat(out.path("echo").path("content").path(0).path("text").asText()).isEqualTo("Echo: hello from ts");
+    assertThat(out.path("sum").path("content").path(0).path("text").asText()).contains("5");
+    assertThat(out.path("structured").path("structuredContent").path("temperature").isNumber()).isTrue();
+    String env = out.path("env").path("content").path(0).path("text").asText();
+    assertThat(env).contains("DEPLOY_TOKEN").doesNotContain(FAKE_TOKEN);
+    assertThat(out.path("unattached").path("code").asInt()).isEqualTo(-32602);
+    assertThat(gw.get("/v1/audit/events?limit=500&type=tool.called", t.adminKey()).body()).contains("everything/get-env")
+        .doesNotContain(FAKE_TOKEN);
+  }
+}

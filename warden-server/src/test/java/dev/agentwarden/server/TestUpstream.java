@@ -1,0 +1,142 @@
+package dev.agentwarden.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A small MCP server over Streamable HTTP on 127.0.0.1, for gateway tests: tools/list answers
+ * JSON, tools/call answers as a server-sent event stream (a progress notification, then the
+ * result), sessions are enforced. Its tool list can be changed to stage a rug pull, and it
+ * records every tool call it received and the Authorization headers it saw.
+ */
+final class TestUpstream implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String LEAKED = "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0dF3gH6";
+
+  private final HttpServer server;
+  private final Map<String, ObjectNode> tools = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> sessions = new ConcurrentHashMap<>();
+  final List<JsonNode> calls = new CopyOnWriteArrayList<>();
+  final List<String> authorizations = Collections.synchronizedList(new java.util.ArrayList<>());
+  volatile String instructions = "Test tools.";
+
+  TestUpstream() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/mcp", this::handle);
+    server.start();
+    tool("echo", "Echoes the message back.");
+    tool("leak", "Returns a configuration dump.");
+    tool("delete_all", "Deletes everything.");
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/mcp";
+  }
+
+  /** Adds or replaces a tool with a string 'message' argument. */
+  void tool(String name, String description) {
+    ObjectNode t = JSON.createObjectNode().put("name", name).put("description", description);
+    ObjectNode schema = t.putObject("inputSchema").put("type", "object");
+    schema.putObject("properties").putObject("message").put("type", "string");
+    tools.put(name, t);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+    if (ex.getRequestMethod().equals("DELETE")) {
+      sessions.remove(String.valueOf(ex.getRequestHeaders().getFirst("Mcp-Session-Id")));
+      send(ex, 200, "application/json", "{}");
+      return;
+    }
+    if (!ex.getRequestMethod().equals("POST")) {
+      send(ex, 405, "text/plain", "");
+      return;
+    }
+    JsonNode msg = JSON.readTree(ex.getRequestBody().readAllBytes());
+    String method = msg.path("method").asText();
+    String session = ex.getRequestHeaders().getFirst("Mcp-Session-Id");
+    if (method.equals("initialize")) {
+      String id = UUID.randomUUID().toString();
+      sessions.put(id, true);
+      ObjectNode result = JSON.createObjectNode().put("protocolVersion", "2025-06-18").put("instructions", instructions);
+      result.putObject("capabilities").putObject("tools");
+      result.putObject("serverInfo").put("name", "test-upstream").put("version", "1");
+      ex.getResponseHeaders().add("Mcp-Session-Id", id);
+      send(ex, 200, "application/json", response(msg, result).toString());
+      return;
+    }
+    if (session == null || !sessions.containsKey(session)) {
+      send(ex, 404, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32001,\"message\":\"Session not found\"}}");
+      return;
+    }
+    if (!msg.has("id")) {
+      send(ex, 202, "application/json", "");
+      return;
+    }
+    switch (method) {
+      case "tools/list" -> {
+        ObjectNode result = JSON.createObjectNode();
+        ArrayNode list = result.putArray("tools");
+        tools.keySet().stream().sorted().forEach(n -> list.add(tools.get(n)));
+        send(ex, 200, "application/json", response(msg, result).toString());
+      }
+      case "tools/call" -> {
+        calls.add(msg.path("params"));
+        String name = msg.path("params").path("name").asText();
+        String text = switch (name) {
+          case "echo" -> "echo: " + msg.path("params").path("arguments").path("message").asText();
+          case "leak" -> "config dump: token=" + LEAKED + " region=eu";
+          default -> "done";
+        };
+        ObjectNode result = JSON.createObjectNode();
+        result.putArray("content").addObject().put("type", "text").put("text", text);
+        String progress = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"working\"}}";
+        send(ex, 200, "text/event-stream",
+            "event: message\ndata: " + progress + "\n\nevent: message\ndata: " + response(msg, result) + "\n\n");
+      }
+      default -> send(ex, 200, "application/json",
+          "{\"jsonrpc\":\"2.0\",\"id\":" + msg.get("id") + ",\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}");
+    }
+  }
+
+  private static ObjectNode response(JsonNode request, JsonNode result) {
+    ObjectNode r = JSON.createObjectNode().put("jsonrpc", "2.0");
+    r.set("id", request.get("id"));
+    r.set("result", result);
+    return r;
+  }
+
+  private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", type);
+    if (bytes.length == 0) {
+      ex.sendResponseHeaders(status, -1);
+    } else {
+      ex.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+    ex.close();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
