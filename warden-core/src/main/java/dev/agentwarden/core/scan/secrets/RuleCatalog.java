@@ -21,7 +21,8 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>One rule per line: {@code id confidence keywords min-entropy flags regex}, separated by
  * single spaces up to the regex, which is the rest of the line. Keywords and flags are comma
- * separated, {@code -} means none. Lines starting with {@code #} are comments.
+ * separated, {@code -} means none; a keyword with an upper-case letter must match exactly, the
+ * others match in any case. Lines starting with {@code #} are comments.
  */
 final class RuleCatalog {
   static final String RESOURCE = "secret-rules.txt";
@@ -57,7 +58,7 @@ final class RuleCatalog {
         throw new IllegalArgumentException("rule line " + (i + 1) + ": duplicate id " + f[0]);
       }
       List<String> keywords =
-          Arrays.stream(f[2].split(",")).map(k -> k.replace("%20", " ").toLowerCase(Locale.ROOT)).toList();
+          Arrays.stream(f[2].split(",")).map(k -> k.replace("%20", " ")).toList();
       Set<SecretRule.Flag> flags = EnumSet.noneOf(SecretRule.Flag.class);
       if (!f[4].equals("-")) {
         for (String flag : f[4].split(",")) {

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  *
  * @param id stable lower-kebab id, used in findings and redaction markers
  * @param confidence confidence of a validated match, in (0, 1]
- * @param keywords lower-case ASCII strings, one of which occurs in or next to every match
+ * @param keywords ASCII strings, one of which occurs in or next to every match; matched
+ *     case-sensitively when they contain an upper-case letter (short vendor prefixes such as
+ *     {@code SK} would otherwise hit every "task" and "disk")
  * @param minEntropy minimum Shannon entropy (bits per char) of the secret part
  * @param flags validations and options, see {@link Flag}
  * @param pattern the regex; the named group {@code s}, when present, is the secret part
@@ -57,10 +59,10 @@ record SecretRule(
   }
 
   int windowAfter() {
-    return has(Flag.LONG) ? 16_384 : 512;
+    return has(Flag.LONG) ? 16_384 : 320;
   }
 
   int windowBefore() {
-    return has(Flag.LONG) ? 64 : 256;
+    return has(Flag.LONG) ? 64 : 160;
   }
 }

@@ -33,6 +33,8 @@ public final class SecretScanner {
   private final KeywordAutomaton automaton;
   /** For each keyword of the automaton, the indexes of the rules that carry it. */
   private final int[][] rulesByKeyword;
+  /** For each keyword, its exact spelling when it must match case-sensitively, else null. */
+  private final String[] exactKeyword;
 
   SecretScanner(List<SecretRule> rules) {
     this.rules = List.copyOf(rules);
@@ -49,7 +51,12 @@ public final class SecretScanner {
         byKeyword.get(id).add(r);
       }
     }
-    automaton = new KeywordAutomaton(List.copyOf(keywordIds.keySet()));
+    automaton =
+        new KeywordAutomaton(keywordIds.keySet().stream().map(k -> k.toLowerCase(java.util.Locale.ROOT)).toList());
+    exactKeyword =
+        keywordIds.keySet().stream()
+            .map(k -> k.equals(k.toLowerCase(java.util.Locale.ROOT)) ? null : k)
+            .toArray(String[]::new);
     rulesByKeyword = new int[byKeyword.size()][];
     for (int k = 0; k < byKeyword.size(); k++) {
       rulesByKeyword[k] = byKeyword.get(k).stream().mapToInt(Integer::intValue).toArray();
@@ -78,6 +85,10 @@ public final class SecretScanner {
         text,
         (keyword, end) -> {
           int begin = end - automaton.keywordLength(keyword);
+          String exact = exactKeyword[keyword];
+          if (exact != null && !text.subSequence(begin, end).toString().equals(exact)) {
+            return;
+          }
           for (int r : rulesByKeyword[keyword]) {
             SecretRule rule = rules.get(r);
             int from = Math.max(0, begin - rule.windowBefore());
