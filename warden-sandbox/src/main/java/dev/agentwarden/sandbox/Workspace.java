@@ -44,7 +44,7 @@ import java.util.Set;
  *
  * <p>Limits: symlinks inside the workspace are refused even when they point inside it; hard links
  * are not detected (create workspaces on a file system the agent cannot hard-link into); parent
- * directories of a written file must already exist. Thread-safe.
+ * directories of a written file are created as needed (see {@link #openDirectory}). Thread-safe.
  */
 public final class Workspace {
   /** Largest file read or written when none is given. */
@@ -53,11 +53,17 @@ public final class Workspace {
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /** Decides a file access; a {@link FilesystemPolicy}, or a whole policy's {@code checkFile}. */
+  @FunctionalInterface
+  public interface FileDecider {
+    Decision decide(FileAccess access, String path);
+  }
+
   private final Path root;
-  private final FilesystemPolicy policy;
+  private final FileDecider policy;
   private final long maxBytes;
 
-  private Workspace(Path root, FilesystemPolicy policy, long maxBytes) {
+  private Workspace(Path root, FileDecider policy, long maxBytes) {
     this.root = root;
     this.policy = policy;
     this.maxBytes = maxBytes;
@@ -70,6 +76,16 @@ public final class Workspace {
 
   public static Workspace open(Path root, FilesystemPolicy policy, long maxBytes) {
     Objects.requireNonNull(policy, "policy");
+    return open(root, policy::check, maxBytes);
+  }
+
+  /**
+   * A workspace whose decisions come from {@code decider} (for example a policy section in report
+   * mode). Whatever it decides, only normalised paths are opened, without following symlinks.
+   */
+  public static Workspace open(Path root, FileDecider decider, long maxBytes) {
+    Objects.requireNonNull(decider, "decider");
+    FileDecider policy = decider;
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);
     }
@@ -92,22 +108,22 @@ public final class Workspace {
 
   /** The decision alone, without touching the disk. */
   public Decision check(FileAccess access, String path) {
-    return policy.check(access, path);
+    return policy.decide(access, path);
   }
 
   /** Reads a whole file; throws {@link WorkspaceAccessException} when it may not or cannot. */
   public byte[] read(String path) {
-    Decision decision = policy.check(FileAccess.READ, path);
+    Decision decision = policy.decide(FileAccess.READ, path);
     if (decision.denied()) {
       throw new WorkspaceAccessException(decision);
     }
     String normalised = FilesystemPolicy.normalise(path).orElseThrow(() -> new WorkspaceAccessException(decision));
-    return inParentDirectory(normalised, (dir, name) -> readConfined(dir, name, normalised));
+    return inParentDirectory(normalised, false, (dir, name) -> readConfined(dir, name, normalised));
   }
 
-  /** Replaces (or creates) a file with {@code content}; its directory must exist. */
+  /** Replaces (or creates) a file with {@code content}, creating missing parent directories. */
   public void write(String path, byte[] content) {
-    Decision decision = policy.check(FileAccess.WRITE, path);
+    Decision decision = policy.decide(FileAccess.WRITE, path);
     if (decision.denied()) {
       throw new WorkspaceAccessException(decision);
     }
@@ -118,6 +134,7 @@ public final class Workspace {
     String normalised = FilesystemPolicy.normalise(path).orElseThrow(() -> new WorkspaceAccessException(decision));
     inParentDirectory(
         normalised,
+        true,
         (dir, name) -> {
           writeConfined(dir, name, normalised, content);
           return null;
@@ -129,7 +146,7 @@ public final class Workspace {
     T apply(SecureDirectoryStream<Path> dir, Path name) throws IOException;
   }
 
-  private <T> T inParentDirectory(String normalised, InDirectory<T> action) {
+  private <T> T inParentDirectory(String normalised, boolean createParents, InDirectory<T> action) {
     String[] segments = normalised.split("/");
     List<DirectoryStream<Path>> opened = new ArrayList<>();
     try {
@@ -142,7 +159,7 @@ public final class Workspace {
       for (int i = 0; i < segments.length - 1; i++) {
         SecureDirectoryStream<Path> next;
         try {
-          next = current.newDirectoryStream(Path.of(segments[i]), NOFOLLOW);
+          next = openDirectory(current, segments, i, createParents);
         } catch (NoSuchFileException e) {
           throw notFound(normalised);
         } catch (NotDirectoryException e) {
@@ -166,6 +183,31 @@ public final class Workspace {
           // Closing a directory handle cannot lose data.
         }
       }
+    }
+  }
+
+  /**
+   * Opens component {@code i} below {@code parent} without following a link. For a write, a
+   * missing directory is created first. The JDK has no {@code mkdirat}, so the directory is
+   * created by path; if a component was swapped for a symlink at that moment, that mkdir could
+   * make one empty directory elsewhere, but the open that follows refuses the link, so nothing is
+   * ever written or read through it.
+   */
+  private SecureDirectoryStream<Path> openDirectory(
+      SecureDirectoryStream<Path> parent, String[] segments, int i, boolean create) throws IOException {
+    Path name = Path.of(segments[i]);
+    try {
+      return parent.newDirectoryStream(name, NOFOLLOW);
+    } catch (NoSuchFileException missing) {
+      if (!create) {
+        throw missing;
+      }
+      try {
+        Files.createDirectory(root.resolve(String.join("/", java.util.Arrays.copyOfRange(segments, 0, i + 1))));
+      } catch (FileAlreadyExistsException raced) {
+        // Another writer made it; open whatever is there, without following links.
+      }
+      return parent.newDirectoryStream(name, NOFOLLOW);
     }
   }
 

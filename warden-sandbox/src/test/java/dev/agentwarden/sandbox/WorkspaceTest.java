@@ -61,6 +61,13 @@ class WorkspaceTest {
   }
 
   @Test
+  void write_createsMissingParentDirectories_insideTheRoot() throws IOException {
+    workspace.write("out/new/deep/x.txt", "x".getBytes(UTF_8));
+    assertThat(Files.readString(root.resolve("out/new/deep/x.txt"))).isEqualTo("x");
+    assertThat(Files.isSymbolicLink(root.resolve("out/new"))).isFalse();
+  }
+
+  @Test
   void writeThroughSymlinkedDirectory_isRefused_andCreatesNothingOutside() throws IOException {
     Files.createSymbolicLink(root.resolve("out/escape"), outside);
     assertThatThrownBy(() -> workspace.write("out/escape/evil.txt", "x".getBytes(UTF_8)))

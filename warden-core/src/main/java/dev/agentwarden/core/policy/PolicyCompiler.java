@@ -106,11 +106,10 @@ final class PolicyCompiler {
     if (node.isMissingNode()) {
       return FilesystemPolicy.denyAll();
     }
-    checkKeys(node, "filesystem", Set.of("mode", "root", "read", "write", "deny"));
+    // No 'root' key: where a tenant's workspace lives is the operator's configuration, never
+    // something a tenant's own document could point at another directory of the host.
+    checkKeys(node, "filesystem", Set.of("mode", "read", "write", "deny"));
     FilesystemPolicy.Builder b = FilesystemPolicy.builder();
-    if (node.has("root")) {
-      b.root(text(node.get("root"), "filesystem.root"));
-    }
     for (String glob : strings(node.get("read"), "filesystem.read")) {
       b.allowRead(glob);
     }

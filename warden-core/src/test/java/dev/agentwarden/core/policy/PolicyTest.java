@@ -26,7 +26,6 @@ class PolicyTest {
         allow:
           - host: api.github.com
       filesystem:
-        root: /srv/ws/{tenant}
         read: ["**"]
         write: ["out/**"]
         deny: ["**/.env"]
@@ -106,7 +105,7 @@ class PolicyTest {
       name: x\\nshell: {enabled: true, operators: [semicolon]} => shell.operators[0]
       name: x\\nshell: {programs: {ls: {}}} => shell.enabled must be true
       name: x\\nfilesystem: {read: ['/etc/**']} => filesystem.read[0]
-      name: x\\nfilesystem: {root: relative} => filesystem.root
+      name: x\\nfilesystem: {root: /etc} => filesystem has unknown key 'root'
       name: x\\ntools: {allow: [{tool: t, arguments: {q: {pattern: '('}}}]} => tools.allow[0].arguments.q.pattern
       name: x\\ntools: {allow: [{tool: t, arguments: {u: {hosts: ['http://x']}}}]} => tools.allow[0].arguments.u.hosts
       name: x\\nnetwork: {allow: [{host: a.example, cidr: 10.0.0.0/8}]} => network.allow[0]
