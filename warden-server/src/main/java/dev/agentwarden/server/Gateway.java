@@ -97,7 +97,7 @@ public final class Gateway implements AutoCloseable {
       services.addAll(modelServices(db, providers, policies, audit, clock));
       services.addAll(mcpServices(db, vault, hasher, policies, audit, log, clock));
       services.addAll(extraServices);
-      WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, log,
+      WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, audit, log,
           readiness(adminUrl), services);
       // Minted last, so that a start that fails earlier never stores a key nobody was shown.
       Optional<String> operatorKey;

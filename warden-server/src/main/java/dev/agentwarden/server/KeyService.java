@@ -1,6 +1,10 @@
 package dev.agentwarden.server;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.auth.Role;
+import dev.agentwarden.store.ApiKey;
+import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.store.ApiKeys;
 import dev.agentwarden.store.Database;
 import java.time.Clock;
@@ -19,13 +23,26 @@ final class KeyService implements ApiService {
   private final Database db;
   private final KeyIssuer issuer;
   private final Authenticator authenticator;
+  private final AuditLog audit;
   private final Clock clock;
 
-  KeyService(Database db, KeyIssuer issuer, Authenticator authenticator, Clock clock) {
+  KeyService(Database db, KeyIssuer issuer, Authenticator authenticator, AuditLog audit, Clock clock) {
     this.db = db;
     this.issuer = issuer;
     this.authenticator = authenticator;
+    this.audit = audit;
     this.clock = clock;
+  }
+
+  /** The audit body of a key event: what identifies the key, never its secret or hash. */
+  static ObjectNode keyEvent(ApiKey key) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("key_id", key.id().toString());
+    body.put("name", key.name());
+    body.put("role", key.role().wireName());
+    body.put("prefix", key.prefix());
+    key.expiresAt().ifPresent(at -> body.put("expires_at", at.toString()));
+    return body;
   }
 
   record CreateKey(String name, String role, Optional<Instant> expiresAt) {
@@ -60,7 +77,11 @@ final class KeyService implements ApiService {
           throw ApiException.badRequest("invalid_field", "expires_at must be in the future and within 10 years");
         }
       });
-      KeyIssuer.Issued issued = db.inTenant(req.tenant(), tx -> issuer.issue(tx, body.name(), role, body.expiresAt()));
+      KeyIssuer.Issued issued = db.inTenant(req.tenant(), tx -> {
+        KeyIssuer.Issued key = issuer.issue(tx, body.name(), role, body.expiresAt());
+        audit.append(tx, req.principal().actor(), AuditEventType.API_KEY_CREATED, keyEvent(key.key()));
+        return key;
+      });
       return ApiResponse.created(new IssuedKeyView(KeyView.of(issued.key(), now), issued.token()));
     });
     t.add("GET", "/v1/keys", Roles.ADMIN, req -> {
@@ -80,14 +101,27 @@ final class KeyService implements ApiService {
         throw ApiException.badRequest("invalid_field", "grace_seconds must be between 0 and " + MAX_GRACE.toSeconds());
       }
       Instant now = clock.instant();
-      KeyIssuer.Issued issued = db.inTenant(req.tenant(), tx -> issuer.rotate(tx, id, now.plusSeconds(body.graceSeconds())))
-          .orElseThrow(() -> ApiException.notFound("key"));
+      KeyIssuer.Issued issued = db.inTenant(req.tenant(), tx -> {
+        Optional<KeyIssuer.Issued> rotated = issuer.rotate(tx, id, now.plusSeconds(body.graceSeconds()));
+        if (rotated.isPresent()) {
+          ObjectNode event = keyEvent(rotated.get().key());
+          event.put("grace_seconds", body.graceSeconds());
+          audit.append(tx, req.principal().actor(), AuditEventType.API_KEY_ROTATED, event);
+        }
+        return rotated;
+      }).orElseThrow(() -> ApiException.notFound("key"));
       authenticator.forget(id);
       return ApiResponse.ok(new IssuedKeyView(KeyView.of(issued.key(), now), issued.token()));
     });
     t.add("DELETE", "/v1/keys/{id}", Roles.ADMIN, req -> {
       UUID id = req.idParam("id", "key");
-      db.inTenant(req.tenant(), tx -> ApiKeys.revoke(tx, id)).orElseThrow(() -> ApiException.notFound("key"));
+      db.inTenant(req.tenant(), tx -> {
+        Optional<ApiKey> revoked = ApiKeys.revoke(tx, id);
+        if (revoked.isPresent()) {
+          audit.append(tx, req.principal().actor(), AuditEventType.API_KEY_REVOKED, keyEvent(revoked.get()));
+        }
+        return revoked;
+      }).orElseThrow(() -> ApiException.notFound("key"));
       authenticator.forget(id);
       return ApiResponse.noContent();
     });

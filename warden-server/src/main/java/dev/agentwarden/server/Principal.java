@@ -9,4 +9,9 @@ public record Principal(TenantId tenant, UUID keyId, Role role) {
   public boolean isOperator() {
     return role == Role.OPERATOR;
   }
+
+  /** How audit events name this caller: {@code key:<id>} or {@code operator:<id>}. */
+  public String actor() {
+    return (isOperator() ? "operator:" : "key:") + keyId;
+  }
 }

@@ -1,6 +1,9 @@
 package dev.agentwarden.server;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.auth.Role;
+import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.Tenant;
@@ -19,12 +22,14 @@ final class TenantService implements ApiService {
   private final Database db;
   private final KeyIssuer issuer;
   private final Authenticator authenticator;
+  private final AuditLog audit;
   private final Clock clock;
 
-  TenantService(Database db, KeyIssuer issuer, Authenticator authenticator, Clock clock) {
+  TenantService(Database db, KeyIssuer issuer, Authenticator authenticator, AuditLog audit, Clock clock) {
     this.db = db;
     this.issuer = issuer;
     this.authenticator = authenticator;
+    this.audit = audit;
     this.clock = clock;
   }
 
@@ -52,6 +57,11 @@ final class TenantService implements ApiService {
         Tenant tenant = Tenants.create(tx, id, body.name());
         tx.actAs(id);
         KeyIssuer.Issued key = issuer.issue(tx, "initial admin", Role.ADMIN, Optional.empty());
+        ObjectNode event = Json.MAPPER.createObjectNode();
+        event.put("tenant_id", id.toString());
+        event.put("name", tenant.name());
+        audit.append(tx, req.principal().actor(), AuditEventType.TENANT_CREATED, event);
+        audit.append(tx, req.principal().actor(), AuditEventType.API_KEY_CREATED, KeyService.keyEvent(key.key()));
         return new CreatedTenant(TenantView.of(tenant), new IssuedKeyView(KeyView.of(key.key(), now), key.token()));
       });
       return ApiResponse.created(created);
@@ -82,7 +92,17 @@ final class TenantService implements ApiService {
 
   private ApiResponse setStatus(ApiRequest req, Tenant.Status status) {
     TenantId id = new TenantId(req.idParam("id", "tenant"));
-    Tenant t = db.asOperator(tx -> Tenants.setStatus(tx, id, status)).orElseThrow(() -> ApiException.notFound("tenant"));
+    Tenant t = db.asOperator(tx -> {
+      Optional<Tenant> changed = Tenants.setStatus(tx, id, status);
+      if (changed.isPresent()) {
+        tx.actAs(id);
+        ObjectNode event = Json.MAPPER.createObjectNode();
+        event.put("tenant_id", id.toString());
+        audit.append(tx, req.principal().actor(),
+            status == Tenant.Status.SUSPENDED ? AuditEventType.TENANT_SUSPENDED : AuditEventType.TENANT_RESUMED, event);
+      }
+      return changed;
+    }).orElseThrow(() -> ApiException.notFound("tenant"));
     authenticator.forgetAll();
     return ApiResponse.ok(TenantView.of(t));
   }

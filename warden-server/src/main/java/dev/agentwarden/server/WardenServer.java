@@ -1,6 +1,7 @@
 package dev.agentwarden.server;
 
 import dev.agentwarden.core.crypto.KeyHasher;
+import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.store.Database;
 import io.helidon.webserver.WebServer;
 import java.util.ArrayList;
@@ -18,15 +19,15 @@ public final class WardenServer implements AutoCloseable {
   }
 
   /** Builds the route table of every service and starts listening. */
-  public static WardenServer start(ServerSettings settings, Database db, KeyHasher hasher, RequestLog log,
-      BooleanSupplier schemaCurrent, List<ApiService> extraServices) {
+  public static WardenServer start(ServerSettings settings, Database db, KeyHasher hasher, AuditLog audit,
+      RequestLog log, BooleanSupplier schemaCurrent, List<ApiService> extraServices) {
     HttpMetrics metrics = new HttpMetrics();
     Authenticator authenticator = new Authenticator(db, hasher, settings.clock());
     KeyIssuer issuer = new KeyIssuer(hasher);
     List<ApiService> services = new ArrayList<>(List.of(
         new ProbeService(db, schemaCurrent, metrics),
-        new TenantService(db, issuer, authenticator, settings.clock()),
-        new KeyService(db, issuer, authenticator, settings.clock())));
+        new TenantService(db, issuer, authenticator, audit, settings.clock()),
+        new KeyService(db, issuer, authenticator, audit, settings.clock())));
     services.addAll(extraServices);
     RouteTable routes = new RouteTable();
     services.forEach(s -> s.routes(routes));

@@ -82,7 +82,8 @@ class AuditApiTest {
       }
       VerificationResult result = v.finish();
       assertThat(result.isVerified()).as(result.toString()).isTrue();
-      assertThat(((VerificationResult.Verified) result).count()).isEqualTo(30);
+      // tenant.created and three api_key.created events precede the 30 decisions
+      assertThat(((VerificationResult.Verified) result).count()).isEqualTo(34);
       assertThat(r.body()).doesNotContain(b.id());
     }
   }
@@ -96,10 +97,10 @@ class AuditApiTest {
     TestGateway.Reply denied = one.get("/v1/audit/events?type=policy.decided&agent_id=agent-0&after_seq=20", auditor);
     List<Long> seqs = new ArrayList<>();
     denied.json().path("data").forEach(e -> seqs.add(e.path("seq").asLong()));
-    assertThat(seqs).containsExactly(22L, 24L, 26L, 28L, 30L);
+    assertThat(seqs).containsExactly(22L, 24L, 26L, 28L, 30L, 32L, 34L);
     assertThat(one.get("/v1/audit/events", agent).status()).isEqualTo(403);
     assertThat(one.get("/v1/audit/events", null).status()).isEqualTo(401);
-    assertThat(one.get("/v1/audit/events", b.adminKey()).json().path("data")).hasSize(1);
+    assertThat(one.get("/v1/audit/events", b.adminKey()).json().path("data")).hasSize(3);
     TestGateway.Reply bad = one.get("/v1/audit/events?type=no.such.type", auditor);
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.code()).isEqualTo("invalid_parameter");
@@ -110,15 +111,15 @@ class AuditApiTest {
   void checkpointAndProofs_verifyOffline() {
     AuditKeyring keys = publishedKeys();
     TreeHead cp = TreeHead.fromJson(one.get("/v1/audit/checkpoints/latest", auditor).json());
-    assertThat(cp.treeSize()).isEqualTo(30);
+    assertThat(cp.treeSize()).isEqualTo(34);
     assertThat(cp.verify(keys.find(cp.keyId()).orElseThrow())).isTrue();
 
-    JsonNode inc = one.get("/v1/audit/proofs/inclusion?seq=7&tree_size=30", auditor).json();
+    JsonNode inc = one.get("/v1/audit/proofs/inclusion?seq=7&tree_size=34", auditor).json();
     List<HashValue> path = new ArrayList<>();
     inc.path("path").forEach(h -> path.add(HashValue.parse(h.asText())));
     TreeHead head = TreeHead.fromJson(inc.path("tree_head"));
     assertThat(head.rootHash()).isEqualTo(cp.rootHash());
-    assertThat(MerkleTree.verifyInclusion(6, 30, HashValue.parse(inc.path("leaf_hash").asText()), path, head.rootHash())).isTrue();
+    assertThat(MerkleTree.verifyInclusion(6, 34, HashValue.parse(inc.path("leaf_hash").asText()), path, head.rootHash())).isTrue();
 
     JsonNode cons = one.get("/v1/audit/proofs/consistency?from=11&to=30", auditor).json();
     List<HashValue> cpath = new ArrayList<>();
@@ -128,7 +129,7 @@ class AuditApiTest {
     assertThat(from.verify(keys.find(from.keyId()).orElseThrow())).isTrue();
     assertThat(MerkleTree.verifyConsistency(11, 30, from.rootHash(), to.rootHash(), cpath)).isTrue();
 
-    assertThat(one.get("/v1/audit/proofs/inclusion?seq=31&tree_size=30", auditor).status()).isEqualTo(400);
+    assertThat(one.get("/v1/audit/proofs/inclusion?seq=35&tree_size=34", auditor).status()).isEqualTo(400);
     assertThat(one.get("/v1/audit/proofs/inclusion", auditor).status()).isEqualTo(400);
     assertThat(one.get("/v1/audit/proofs/consistency?from=5&to=99", auditor).status()).isEqualTo(400);
     assertThat(one.get("/v1/audit/export?from_seq=99", auditor).status()).isEqualTo(400);

@@ -51,6 +51,26 @@ class TenantAndKeyApiTest {
   }
 
   @Test
+  void tenantAndKeyLifecycle_isInTheTenantsAuditChain_withoutSecrets() {
+    TestGateway.NewTenant t = gw.createTenant("audited");
+    String[] key = gw.createKey(t.adminKey(), "audited-key", "agent");
+    String rotated = gw.post("/v1/keys/" + key[0] + "/rotate", t.adminKey(), "{\"grace_seconds\":0}").json().path("secret").asText();
+    gw.delete("/v1/keys/" + key[0], t.adminKey());
+    gw.post("/v1/tenants/" + t.id() + "/suspend", gw.operatorKey(), "");
+    gw.post("/v1/tenants/" + t.id() + "/resume", gw.operatorKey(), "");
+    TestGateway.Reply events = gw.get("/v1/audit/events?limit=100", t.adminKey());
+    assertThat(events.status()).as(events.body()).isEqualTo(200);
+    java.util.List<String> types = new java.util.ArrayList<>();
+    events.json().path("data").forEach(e -> types.add(e.path("type").asText()));
+    assertThat(types).containsExactly("tenant.created", "api_key.created", "api_key.created", "api_key.rotated",
+        "api_key.revoked", "tenant.suspended", "tenant.resumed");
+    assertThat(events.body()).contains("\"actor\":\"key:").contains("\"actor\":\"operator:")
+        .doesNotContain(key[1].substring(key[1].lastIndexOf('_') + 1))
+        .doesNotContain(rotated.substring(rotated.lastIndexOf('_') + 1))
+        .doesNotContain(t.adminKey().substring(t.adminKey().lastIndexOf('_') + 1));
+  }
+
+  @Test
   void duplicateTenantName_isAConflict() {
     gw.createTenant("dup-name");
     TestGateway.Reply again = gw.post("/v1/tenants", gw.operatorKey(), "{\"name\":\"dup-name\"}");

@@ -32,7 +32,8 @@ public enum AuditEventType {
   MODEL_CALLED("model.called"),
   TOOL_CALLED("tool.called"),
   SESSION_STARTED("session.started"),
-  SIGNING_KEY_ROTATED("audit.signing_key_rotated");
+  SIGNING_KEY_ROTATED("audit.signing_key_rotated"),
+  TENANT_RESUMED("tenant.resumed");
 
   /** Version of this catalogue; incremented when a type is added. */
   public static final int CATALOGUE_VERSION = 1;
