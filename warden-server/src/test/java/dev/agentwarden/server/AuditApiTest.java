@@ -105,6 +105,8 @@ class AuditApiTest {
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.code()).isEqualTo("invalid_parameter");
     assertThat(one.get("/v1/audit/events?after_seq=-1", auditor).status()).isEqualTo(400);
+    assertThat(one.get("/v1/audit/events?limit=999", auditor).status()).isEqualTo(200);
+    assertThat(one.get("/v1/audit/events?limit=1000", auditor).status()).isEqualTo(400);
   }
 
   @Test
