@@ -1,5 +1,7 @@
 package dev.agentwarden.server;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.policy.Policy;
 import dev.agentwarden.core.vault.BrokeredSecret;
 import dev.agentwarden.core.vault.SecretRef;
@@ -9,6 +11,7 @@ import dev.agentwarden.egress.EgressException;
 import dev.agentwarden.egress.EgressRequest;
 import dev.agentwarden.egress.EgressResponse;
 import dev.agentwarden.egress.SystemResolver;
+import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.store.StoredPolicy;
 import dev.agentwarden.store.Vault;
 import java.nio.ByteBuffer;
@@ -30,7 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the tenant's {@code default} policy. The response is returned as data (for the content
  * scanners to wrap); a brokered secret ({@code "secret": "vault://name"}) is injected only for a
  * destination that passed the policy and the secret's own host list, and scrubbed from the
- * response. Every hop's decision is logged.
+ * response. Every hop's decision is logged and appended to the tenant's audit chain.
  */
 final class FetchService implements ApiService {
   static final String POLICY = TenantPolicies.DEFAULT;
@@ -38,11 +41,13 @@ final class FetchService implements ApiService {
 
   private final TenantPolicies policies;
   private final Vault vault;
+  private final AuditLog audit;
   private final RequestLog log;
 
-  FetchService(TenantPolicies policies, Vault vault, RequestLog log) {
+  FetchService(TenantPolicies policies, Vault vault, AuditLog audit, RequestLog log) {
     this.policies = policies;
     this.vault = vault;
+    this.audit = audit;
     this.log = log;
   }
 
@@ -118,6 +123,23 @@ final class FetchService implements ApiService {
             decision.destination().ifPresent(d -> f.put("connected_to", d.address().toString()));
             decision.waived().ifPresent(w -> f.put("waived_rule", w.ruleId()));
             log.event(decision.allowed() ? "info" : "warn", "egress_decision", f);
+            // Every hop's decision joins the tenant's audit chain before anything is sent; if
+            // it cannot be recorded, the request fails rather than going out unaudited.
+            ObjectNode event = Json.MAPPER.createObjectNode();
+            event.put("action", "fetch");
+            event.put("request_id", req.requestId());
+            event.put("hop", hop);
+            event.put("method", method);
+            event.put("host", url.map(u -> u.host()).orElse("(invalid url)"));
+            event.put("decision", decision.allowed() ? "allow" : "deny");
+            event.put("rule", decision.decision().ruleId());
+            event.put("reason", decision.decision().reason());
+            event.put("policy", POLICY);
+            event.put("policy_version", stored.version());
+            event.put("policy_sha256", stored.sha256());
+            decision.destination().ifPresent(d -> event.put("connected_to", d.address().toString()));
+            decision.waived().ifPresent(w -> event.put("waived_rule", w.ruleId()));
+            audit.append(req.tenant(), "key:" + req.principal().keyId(), AuditEventType.POLICY_DECIDED, event);
           })
           .followRedirects(in.followRedirects().orElse(false) ? EgressClient.MAX_REDIRECTS : 0)
           .maxResponseBytes(MAX_RESPONSE_BYTES)

@@ -92,7 +92,7 @@ public final class Gateway implements AutoCloseable {
       TenantPolicies policies = new TenantPolicies(db);
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
-          new PolicyService(db, policies), new FetchService(policies, vault, log), new AuditService(audit),
+          new PolicyService(db, policies, audit), new FetchService(policies, vault, audit, log), new AuditService(audit),
           new ActionService(policies, config.dataDir().resolve("workspaces"), log, audit)));
       services.addAll(modelServices(db, providers, policies, audit, clock));
       services.addAll(mcpServices(db, vault, hasher, policies, audit, log, clock));

@@ -1,12 +1,15 @@
 package dev.agentwarden.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.policy.ActionDecision;
 import dev.agentwarden.core.policy.Decision;
 import dev.agentwarden.core.policy.Policy;
 import dev.agentwarden.core.policy.files.FileAccess;
 import dev.agentwarden.core.policy.network.NetworkDecision;
 import dev.agentwarden.egress.SystemResolver;
+import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.Policies;
 import dev.agentwarden.store.StoredPolicy;
@@ -28,10 +31,12 @@ final class PolicyService implements ApiService {
 
   private final Database db;
   private final TenantPolicies policies;
+  private final AuditLog audit;
 
-  PolicyService(Database db, TenantPolicies policies) {
+  PolicyService(Database db, TenantPolicies policies, AuditLog audit) {
     this.db = db;
     this.policies = policies;
+    this.audit = audit;
   }
 
   /**
@@ -91,8 +96,16 @@ final class PolicyService implements ApiService {
   public void routes(RouteTable t) {
     t.add(new ApiRoute("POST", "/v1/policies", Roles.ADMIN, DOCUMENT_TYPES, req -> {
       String document = new String(req.rawBody(), StandardCharsets.UTF_8);
-      StoredPolicy p = db.inTenant(req.tenant(),
-          tx -> Policies.create(tx, document, java.util.Optional.of(req.principal().keyId())));
+      StoredPolicy p = db.inTenant(req.tenant(), tx -> {
+        StoredPolicy created = Policies.create(tx, document, Optional.of(req.principal().keyId()));
+        // In the same transaction: a version exists exactly when its audit event does.
+        ObjectNode event = Json.MAPPER.createObjectNode();
+        event.put("name", created.name());
+        event.put("version", created.version());
+        event.put("sha256", created.sha256());
+        audit.append(tx, "key:" + req.principal().keyId(), AuditEventType.POLICY_CHANGED, event);
+        return created;
+      });
       return ApiResponse.created(PolicyView.of(p));
     }));
     t.add("GET", "/v1/policies", Roles.AUDIT, req ->

@@ -114,6 +114,9 @@ class PolicyAndFetchApiTest {
     assertThat(r.path("policy").asText()).isEqualTo("default");
     assertThat(upstreamHits.get()).isEqualTo(before + 1);
     assertThat(gw.logLines()).anyMatch(l -> l.contains("egress_decision") && l.contains("\"verdict\":\"allow\""));
+    JsonNode decided = gw.get("/v1/audit/events?type=policy.decided", admin).json().path("data");
+    assertThat(decided).anyMatch(e -> e.path("body").path("decision").asText().equals("allow")
+        && e.path("body").path("connected_to").asText().equals("127.0.0.1"));
 
     for (String url :
         new String[] {
@@ -130,6 +133,9 @@ class PolicyAndFetchApiTest {
     }
     assertThat(fetch(agent, "{\"url\": \"http://127.0.0.1:" + port + "/ok/\", \"method\": \"DELETE\"}").code()).isEqualTo("egress_denied");
     assertThat(upstreamHits.get()).isEqualTo(before + 1);
+    assertThat(gw.get("/v1/audit/events?type=policy.decided", admin).json().path("data"))
+        .anyMatch(e -> e.path("body").path("rule").asText().equals("network.special_address"));
+    assertThat(gw.get("/v1/audit/events?type=policy.changed", admin).json().path("data")).isNotEmpty();
     assertThat(fetch(agent, "{\"url\": \"http://127.0.0.1:" + port + "/ok/\", \"headers\": {\"Host\": \"evil\"}}").status()).isEqualTo(400);
     assertThat(fetch(admin, "{\"url\": \"http://127.0.0.1:" + port + "/ok/\"}").status()).isEqualTo(403);
   }
