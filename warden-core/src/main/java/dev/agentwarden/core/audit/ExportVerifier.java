@@ -165,7 +165,7 @@ public final class ExportVerifier {
   }
 
   private boolean header(JsonNode n) {
-    if (!AuditExport.FORMAT.equals(n.path("format").asText("")) || n.path("v").asLong(-1) != AuditChain.FORMAT_VERSION) {
+    if (!AuditExport.FORMAT.equals(n.path("format").asText("")) || !isVersion(n.get("v"))) {
       return fail(0, Reason.MALFORMED, "not an AgentWarden audit export of format version " + AuditChain.FORMAT_VERSION);
     }
     JsonNode from = n.get("from_seq");
@@ -189,6 +189,11 @@ public final class ExportVerifier {
     }
     phase = Phase.BODY;
     return true;
+  }
+
+  /** The version member must be the integer 1, not a string or a float that reads as 1. */
+  private static boolean isVersion(JsonNode v) {
+    return v != null && v.isIntegralNumber() && v.canConvertToLong() && v.longValue() == AuditChain.FORMAT_VERSION;
   }
 
   private boolean key(ObjectNode n) {
@@ -253,7 +258,7 @@ public final class ExportVerifier {
     String eventTenant;
     byte[] content;
     try {
-      if (n.path("v").asLong(-1) != AuditChain.FORMAT_VERSION || !n.path("body").isObject()) {
+      if (!isVersion(n.get("v")) || !n.path("body").isObject()) {
         return fail(seq, Reason.MALFORMED, "event " + seq + " is not a format version " + AuditChain.FORMAT_VERSION + " event");
       }
       eventTenant = AuditEvent.text(n, "tenant_id");

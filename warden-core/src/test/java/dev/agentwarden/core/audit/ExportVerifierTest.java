@@ -310,6 +310,11 @@ class ExportVerifierTest {
     assertFails(verify(lines), 4, Reason.MALFORMED);
     lines.set(lineOf(4), "{\"kind\":\"event\",\"seq\":4}");
     assertFails(verify(lines), 4, Reason.MALFORMED);
+    // A version written as a string is not version 1, even though it reads as 1.
+    ObjectNode stringVersion = (ObjectNode) CanonicalJson.parse(export.get(lineOf(4)));
+    stringVersion.put("v", "1");
+    lines.set(lineOf(4), CanonicalJson.canonicalString(stringVersion));
+    assertFails(verify(lines), 4, Reason.MALFORMED);
     assertFails(verify(List.of()), 0, Reason.MALFORMED);
     assertFails(verify(export.subList(1, export.size())), 0, Reason.MALFORMED);
   }
