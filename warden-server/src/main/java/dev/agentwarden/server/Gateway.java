@@ -179,13 +179,13 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * The model proxy and its budgets. Upstreams are reachable as the tenant's {@code default}
-   * policy allows (none until it has one); until agents are available every call is refused,
-   * since no key is linked to an agent.
+   * The model proxy and its budgets: agent keys act as the agent they are linked to
+   * ({@code /v1/agents}); upstreams are reachable as the tenant's {@code default} policy allows
+   * (none until it has one).
    */
   private static List<ApiService> modelServices(
       Database db, ProviderRegistry providers, TenantPolicies policies, AuditLog audit, Clock clock) {
-    ModelAgents agents = (tenant, keyId) -> Optional.empty();
+    ModelAgents agents = new StoreModelAgents(db);
     ModelProxyService proxy = new ModelProxyService(providers, db, agents,
         // Upstreams are governed by the tenant's default policy (deny-all until it has one).
         policies::defaultNetwork,
