@@ -92,6 +92,14 @@ public final class TestGateway implements AutoCloseable {
     return new TestGateway(g, op, lines, adminUrl, dataDir);
   }
 
+  /**
+   * The secret part of a {@code wdn_<ids>_<secret>} key. The ids are base32 and hold no
+   * underscore, but the base64url secret may, so this is everything after the first separator.
+   */
+  public static String secretPart(String key) {
+    return key.substring(key.indexOf('_', 4) + 1);
+  }
+
   public String operatorKey() {
     return operatorKey;
   }
