@@ -244,7 +244,9 @@ public final class McpGateway {
     String qualified = sep <= 0 ? "" : exposedName.substring(0, sep) + "/" + exposedName.substring(sep + SEPARATOR.length());
     if (sep <= 0 || !agent.tools().contains(qualified)) {
       refuse(tenant, actor, exposedName, "tools.not_attached", "tool is not attached to this agent");
-      return new CallOutcome.RpcError(-32602, "Unknown tool: " + exposedName);
+      // A tool error, as the reference SDK server answers an unknown tool; it does not say
+      // whether the tool exists elsewhere.
+      return toolError("Tool " + exposedName + " not found");
     }
     String serverName = qualified.substring(0, qualified.indexOf('/'));
     String toolName = qualified.substring(qualified.indexOf('/') + 1);

