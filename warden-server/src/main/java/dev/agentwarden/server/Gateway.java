@@ -93,7 +93,8 @@ public final class Gateway implements AutoCloseable {
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
           new PolicyService(db, policies, audit), new FetchService(policies, vault, audit, log), new AuditService(audit),
-          new ActionService(policies, config.dataDir().resolve("workspaces"), log, audit)));
+          new ActionService(policies, config.dataDir().resolve("workspaces"), log, audit),
+          new ScanService()));
       services.addAll(modelServices(db, providers, policies, audit, clock));
       services.addAll(mcpServices(db, vault, hasher, policies, audit, log, clock));
       services.addAll(extraServices);
