@@ -95,7 +95,7 @@ final class Dispatcher implements Handler {
       fields.put("key_id", p.keyId().toString());
     });
     fields.put("code", ex.code);
-    log.event("info", "request", fields);
+    log.event("info", RequestLog.REQUEST, fields);
   }
 
   /** Facts gathered along the pipeline for the log line. */
