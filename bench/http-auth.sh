@@ -26,4 +26,4 @@ admin=$(curl -fsS -X POST "$url/v1/tenants" -H "Authorization: Bearer $op" -H 'C
 keyid=$(curl -fsS "$url/v1/keys" -H "Authorization: Bearer $admin" | sed -E 's/.*"id":"([0-9a-f-]{36})".*/\1/')
 export WARDEN_BENCH_KEY="$admin" WARDEN_BENCH_PATH="${WARDEN_BENCH_PATH:-/v1/keys/$keyid}"
 wrk -t2 -c"$conns" -d5s -s bench/auth-wrk.lua "$url" >/dev/null   # warm-up
-wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/auth-wrk.lua "$url"
+wrk -t"${WARDEN_BENCH_THREADS:-2}" -c"$conns" -d"${secs}s" --latency -s bench/auth-wrk.lua "$url"
