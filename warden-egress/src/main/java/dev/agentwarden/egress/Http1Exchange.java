@@ -254,43 +254,21 @@ final class Http1Exchange {
   }
 
   private byte[] readBody(String method, int status, List<Map.Entry<String, String>> headers) throws IOException {
-    if (method.equals("HEAD") || status == 204 || status == 304) {
-      return new byte[0];
-    }
-    String transferEncoding = null;
-    String contentLength = null;
-    for (Map.Entry<String, String> h : headers) {
-      String n = h.getKey().toLowerCase(Locale.ROOT);
-      if (n.equals("transfer-encoding")) {
-        transferEncoding = transferEncoding == null ? h.getValue() : transferEncoding + "," + h.getValue();
-      } else if (n.equals("content-length")) {
-        if (contentLength != null && !contentLength.equals(h.getValue())) {
-          throw new EgressException.BadResponse("upstream sent conflicting Content-Length headers");
-        }
-        contentLength = h.getValue();
+    BodyFraming f = framing(method, status, headers);
+    return switch (f.framing()) {
+      case NONE -> new byte[0];
+      case CHUNKED -> readChunked();
+      case LENGTH -> {
+        ByteArrayOutputStream body = new ByteArrayOutputStream((int) f.length());
+        copy(body, f.length(), true);
+        yield body.toByteArray();
       }
-    }
-    if (transferEncoding != null) {
-      if (!transferEncoding.trim().equalsIgnoreCase("chunked")) {
-        throw new EgressException.BadResponse("upstream used an unsupported Transfer-Encoding");
+      case UNTIL_CLOSE -> {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        copy(body, Long.MAX_VALUE, false);
+        yield body.toByteArray();
       }
-      return readChunked();
-    }
-    if (contentLength != null) {
-      if (!contentLength.matches("[0-9]{1,18}")) {
-        throw new EgressException.BadResponse("upstream sent a malformed Content-Length");
-      }
-      long length = Long.parseLong(contentLength);
-      if (length > maxBodyBytes) {
-        throw tooLarge();
-      }
-      ByteArrayOutputStream body = new ByteArrayOutputStream((int) length);
-      copy(body, length, true);
-      return body.toByteArray();
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    copy(body, Long.MAX_VALUE, false);
-    return body.toByteArray();
+    };
   }
 
   private byte[] readChunked() throws IOException {
