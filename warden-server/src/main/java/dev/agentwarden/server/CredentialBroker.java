@@ -6,6 +6,8 @@ import dev.agentwarden.core.vault.BrokeredSecret;
 import dev.agentwarden.core.vault.SecretRef;
 import dev.agentwarden.egress.CredentialInjector;
 import dev.agentwarden.egress.EgressResponse;
+import dev.agentwarden.core.vault.VaultException;
+import dev.agentwarden.store.Provider;
 import dev.agentwarden.store.ProviderRegistry;
 import dev.agentwarden.store.Vault;
 import java.util.ArrayList;
@@ -51,6 +53,17 @@ public final class CredentialBroker {
   }
 
   /**
+   * Brokering of the key of a provider the caller has just read as enabled (no second lookup);
+   * whether it is still enabled is checked again when the key is released.
+   */
+  Brokering provider(TenantId tenant, Provider provider) {
+    if (!provider.enabled()) {
+      throw new VaultException("provider_disabled", "provider " + provider.name() + " is disabled");
+    }
+    return new Brokering(host -> providers.broker(tenant, provider.name(), host));
+  }
+
+  /**
    * The credential side of one outbound call: the injector egress calls per hop, and the scrubber
    * for what comes back. Holds released secrets only for the life of the call.
    */
@@ -92,6 +105,11 @@ public final class CredentialBroker {
         out = s.scrub(out);
       }
       return out;
+    }
+
+    /** The secrets released so far: for guards that look for them in what comes back. */
+    List<BrokeredSecret> released() {
+      return List.copyOf(released);
     }
 
     /** How many times a secret was released (once per hop that carried it). */

@@ -95,7 +95,7 @@ public final class Gateway implements AutoCloseable {
           new PolicyService(db, policies, audit), new FetchService(policies, vault, audit, log), new AuditService(audit),
           new ActionService(policies, config.dataDir().resolve("workspaces"), log, audit),
           new ScanService()));
-      services.addAll(modelServices(db, providers, policies, audit, clock));
+      services.addAll(modelServices(db, new CredentialBroker(vault, providers), providers, policies, audit, clock));
       services.addAll(mcpServices(db, vault, hasher, policies, audit, log, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, audit, log,
@@ -185,9 +185,10 @@ public final class Gateway implements AutoCloseable {
    * (none until it has one).
    */
   private static List<ApiService> modelServices(
-      Database db, ProviderRegistry providers, TenantPolicies policies, AuditLog audit, Clock clock) {
+      Database db, CredentialBroker credentials, ProviderRegistry providers, TenantPolicies policies, AuditLog audit,
+      Clock clock) {
     ModelAgents agents = new StoreModelAgents(db);
-    ModelProxyService proxy = new ModelProxyService(providers, db, agents,
+    ModelProxyService proxy = new ModelProxyService(providers, credentials, db, agents,
         // Upstreams are governed by the tenant's default policy (deny-all until it has one).
         policies::defaultNetwork,
         dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),

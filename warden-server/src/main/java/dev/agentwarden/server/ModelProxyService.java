@@ -21,7 +21,6 @@ import dev.agentwarden.core.scan.ScanKind;
 import dev.agentwarden.core.scan.injection.Action;
 import dev.agentwarden.core.scan.injection.UntrustedContent;
 import dev.agentwarden.core.scan.injection.Verdict;
-import dev.agentwarden.core.vault.BrokeredSecret;
 import dev.agentwarden.egress.EgressClient;
 import dev.agentwarden.egress.EgressException;
 import dev.agentwarden.egress.EgressStream;
@@ -52,7 +51,8 @@ import java.util.function.Function;
  * /v1/models} for agent keys. Each call runs: agent of the key → its provider and allowed models
  * → budgets (tenant and agent) → prompt drift check → injection scan of user and tool messages
  * with the agent's verdict settings → secret redaction of outgoing messages → provider call
- * through egress with the key brokered by the vault → output guards on the answer (streamed
+ * through egress, which decrypts the provider key only at send time, after its destination check
+ * ({@link CredentialBroker}) → output guards on the answer (streamed
  * through a sliding window) → usage accounting → one audit record.
  */
 final class ModelProxyService implements ApiService {
@@ -61,6 +61,7 @@ final class ModelProxyService implements ApiService {
   private static final int MAX_ERROR_BYTES = 64 * 1024;
 
   private final ProviderRegistry providers;
+  private final CredentialBroker credentials;
   private final Database db;
   private final ModelAgents agents;
   private final Function<TenantId, NetworkPolicy> upstreamPolicy;
@@ -72,10 +73,11 @@ final class ModelProxyService implements ApiService {
   private final SecureRandom random = new SecureRandom();
   private final Duration readTimeout;
 
-  ModelProxyService(ProviderRegistry providers, Database db, ModelAgents agents,
+  ModelProxyService(ProviderRegistry providers, CredentialBroker credentials, Database db, ModelAgents agents,
       Function<TenantId, NetworkPolicy> upstreamPolicy, ContentScanner scanner, PriceTable prices, ModelCallAudit audit,
       Clock clock, Duration readTimeout) {
     this.providers = providers;
+    this.credentials = credentials;
     this.db = db;
     this.agents = agents;
     this.upstreamPolicy = upstreamPolicy;
@@ -301,15 +303,17 @@ final class ModelProxyService implements ApiService {
 
   // ---- the provider call ----------------------------------------------------------------
 
-  private BrokeredSecret broker(Call call) {
-    return providers.broker(call.req().tenant(), call.provider().name(), call.provider().baseUrl().getHost());
+  /** The provider key as a reference: nothing is decrypted until egress sends to an allowed host. */
+  private CredentialBroker.Brokering broker(Call call) {
+    return credentials.provider(call.req().tenant(), call.provider());
   }
 
-  private EgressClient client(TenantId tenant, Provider provider, BrokeredSecret key) {
+  private EgressClient client(TenantId tenant, Provider provider, CredentialBroker.Brokering key) {
     String host = provider.baseUrl().getHost();
     return EgressClient.builder(upstreamPolicy.apply(tenant))
-        // The key goes only to the provider's own host, after egress checked that destination.
-        .credentials(d -> d.url().host().equalsIgnoreCase(host) ? Map.of(key.headerName(), key.headerValue()) : Map.of())
+        // The key goes only to the provider's own host; the vault decrypts it inside the egress
+        // step, after egress checked the destination and the secret's allowed_hosts admitted it.
+        .credentials(d -> d.url().host().equalsIgnoreCase(host) ? key.headersFor(d) : Map.of())
         .maxResponseBytes(MAX_ANSWER_BYTES)
         .readTimeout(readTimeout)
         .totalTimeout(Duration.ofMinutes(10))
@@ -317,7 +321,7 @@ final class ModelProxyService implements ApiService {
   }
 
   private ApiResponse whole(Call call, ObjectNode body) {
-    BrokeredSecret key = broker(call);
+    CredentialBroker.Brokering key = broker(call);
     long started = System.nanoTime();
     dev.agentwarden.egress.EgressResponse r;
     try {
@@ -371,12 +375,15 @@ final class ModelProxyService implements ApiService {
     return ((GuardedOutput.Result.Deliver) res).text();
   }
 
-  private List<OutputGuard> guards(BrokeredSecret key) {
-    return List.of(OutputGuards.secretRedaction(scanner), OutputGuards.brokeredKey(key));
+  /** Called after the request was sent, so the key released for it is known. */
+  private List<OutputGuard> guards(CredentialBroker.Brokering key) {
+    List<OutputGuard> guards = new ArrayList<>(List.of(OutputGuards.secretRedaction(scanner)));
+    key.released().forEach(s -> guards.add(OutputGuards.brokeredKey(s)));
+    return List.copyOf(guards);
   }
 
   private ApiResponse streamed(Call call, ObjectNode body) {
-    BrokeredSecret key = broker(call);
+    CredentialBroker.Brokering key = broker(call);
     EgressStream up;
     try {
       up = client(call.req().tenant(), call.provider(), key).open(call.adapter().chatRequest(call.provider(), body));
@@ -406,7 +413,7 @@ final class ModelProxyService implements ApiService {
    */
   private final class StreamRelay {
     private final Call call;
-    private final BrokeredSecret key;
+    private final CredentialBroker.Brokering key;
     private final List<OutputGuard> guards;
     private final OutputStream out;
     private final Map<String, GuardedOutput> outputs = new TreeMap<>();
@@ -416,7 +423,7 @@ final class ModelProxyService implements ApiService {
     private boolean usageSeen;
     private long deliveredChars;
 
-    StreamRelay(Call call, BrokeredSecret key, List<OutputGuard> guards, OutputStream out) {
+    StreamRelay(Call call, CredentialBroker.Brokering key, List<OutputGuard> guards, OutputStream out) {
       this.call = call;
       this.key = key;
       this.guards = guards;
@@ -680,7 +687,7 @@ final class ModelProxyService implements ApiService {
    * An upstream error answer as an OpenAI-style error: the provider's message, scrubbed of the
    * brokered key and of secrets, under our status and code.
    */
-  private ApiException upstreamError(int status, byte[] body, BrokeredSecret key) {
+  private ApiException upstreamError(int status, byte[] body, CredentialBroker.Brokering key) {
     String message = "";
     try {
       JsonNode n = Json.MAPPER.readTree(body);
@@ -748,7 +755,7 @@ final class ModelProxyService implements ApiService {
     ArrayNode data = list.putArray("data");
     if (ids.isEmpty() && adapters.containsKey(provider.kind())) {
       // Any model of the provider is allowed: ask it which ones it has.
-      BrokeredSecret key = providers.broker(req.tenant(), provider.name(), provider.baseUrl().getHost());
+      CredentialBroker.Brokering key = credentials.provider(req.tenant(), provider);
       dev.agentwarden.egress.EgressResponse r;
       try {
         r = client(req.tenant(), provider, key).send(adapters.get(provider.kind()).modelsRequest(provider));

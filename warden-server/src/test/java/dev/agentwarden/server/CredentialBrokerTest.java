@@ -152,6 +152,26 @@ class CredentialBrokerTest {
     assertThat(upstreamCalls.get()).isEqualTo(before);
   }
 
+  @Test
+  void providerKeyPassedAsReference_isDecryptedOnlyInsideEgress_afterTheDestinationCheck() {
+    providers.create(tenant, new ProviderRegistry.NewProvider("proxied", "openai_compatible",
+        "http://api.upstream.test/v1", Optional.empty(), Optional.of(new SecretRef("upstream")), List.of(), true));
+    dev.agentwarden.store.Provider provider = providers.requireEnabled(tenant, "proxied");
+    unwraps.set(0);
+    CredentialBroker.Brokering denied = broker.provider(tenant, provider);
+    EgressClient closed = EgressClient.builder(NetworkPolicy.denyAll()).resolver(NAMES).credentials(denied).build();
+    assertThatThrownBy(() -> closed.send(EgressRequest.get("http://api.upstream.test:" + upstream.getAddress().getPort() + "/")))
+        .isInstanceOf(EgressException.DestinationDenied.class);
+    assertThat(unwraps).as("a reference costs no decryption until egress sends").hasValue(0);
+    assertThat(denied.released()).isEmpty();
+
+    CredentialBroker.Brokering allowed = broker.provider(tenant, provider);
+    assertThat(unwraps).hasValue(0);
+    EgressResponse seen = allowed.scrub(send(allowed, "api.upstream.test"));
+    assertThat(unwraps.get()).isPositive();
+    assertThat(new String(seen.body(), UTF_8)).contains("[vault://upstream]").doesNotContain(SECRET);
+  }
+
   private KeyEncryptionKey counting(KeyEncryptionKey real) {
     return new KeyEncryptionKey() {
       @Override
