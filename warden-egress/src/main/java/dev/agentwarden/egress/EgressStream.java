@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A response whose body is read as it arrives ({@link EgressClient#open}). The body is decoded
@@ -51,6 +52,17 @@ public final class EgressStream implements AutoCloseable {
   /** The checked destination the request went to. */
   public Destination destination() {
     return destination;
+  }
+
+  /**
+   * The same response seen through filters: every header value mapped by {@code headerValue}, the
+   * body read through {@code body}. Closing either closes the connection. For scrubbing what an
+   * upstream echoes back before anyone reads it.
+   */
+  public EgressStream filtered(UnaryOperator<String> headerValue, UnaryOperator<InputStream> body) {
+    List<Map.Entry<String, String>> mapped = headers.stream()
+        .map(h -> Map.entry(h.getKey(), headerValue.apply(h.getValue()))).toList();
+    return new EgressStream(status, mapped, body.apply(this.body), destination, onClose);
   }
 
   @Override

@@ -4,8 +4,10 @@ import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.core.policy.network.Destination;
 import dev.agentwarden.core.vault.BrokeredSecret;
 import dev.agentwarden.core.vault.SecretRef;
+import dev.agentwarden.core.vault.StreamScrubber;
 import dev.agentwarden.egress.CredentialInjector;
 import dev.agentwarden.egress.EgressResponse;
+import dev.agentwarden.egress.EgressStream;
 import dev.agentwarden.core.vault.VaultException;
 import dev.agentwarden.store.Provider;
 import dev.agentwarden.store.ProviderRegistry;
@@ -25,8 +27,8 @@ import java.util.function.Function;
  * the destination of the hop; it then asks the vault for the secret <em>for that host</em>: a
  * host outside the secret's {@code allowed_hosts} is refused before anything is decrypted (and
  * the request is not sent), a disabled provider is refused (403 {@code provider_disabled}).
- * Whatever the upstream sends back goes through {@link Brokering#scrub} before anyone sees it,
- * so an echoed secret never reaches a caller, a log, an audit body or a model.
+ * Whatever the upstream sends back, whole or streamed, goes through {@link Brokering#scrub}
+ * before anyone sees it, so an echoed secret never reaches a caller, a log, an audit body or a model.
  */
 public final class CredentialBroker {
   private final Vault vault;
@@ -96,6 +98,19 @@ public final class CredentialBroker {
         body = s.scrub(body);
       }
       return new EgressResponse(response.status(), headers, body, response.destination(), response.redirects());
+    }
+
+    /**
+     * A streamed response (chunked, server-sent events) with every released secret replaced by
+     * its reference in the headers and, through a sliding window ({@link StreamScrubber}), in the
+     * body: a secret split across chunks is still removed.
+     */
+    public EgressStream scrub(EgressStream response) {
+      if (released.isEmpty()) {
+        return response;
+      }
+      List<BrokeredSecret> secrets = List.copyOf(released);
+      return response.filtered(this::scrub, body -> StreamScrubber.scrubbing(body, secrets));
     }
 
     /** {@code text} with every released secret replaced by its reference. */

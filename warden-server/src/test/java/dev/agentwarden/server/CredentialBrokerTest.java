@@ -20,6 +20,7 @@ import dev.agentwarden.egress.EgressClient;
 import dev.agentwarden.egress.EgressException;
 import dev.agentwarden.egress.EgressRequest;
 import dev.agentwarden.egress.EgressResponse;
+import dev.agentwarden.egress.EgressStream;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.ProviderRegistry;
 import dev.agentwarden.store.Tenants;
@@ -81,6 +82,21 @@ class CredentialBrokerTest {
       ex.sendResponseHeaders(401, body.length);
       ex.getResponseBody().write(body);
       ex.close();
+    });
+    // Streams the echo as server-sent events in two chunks, cut at the offset the query names.
+    upstream.createContext("/stream", ex -> {
+      upstreamCalls.incrementAndGet();
+      String auth = String.valueOf(ex.getRequestHeaders().getFirst("Authorization"));
+      byte[] body = ("data: {\"echo\":\"" + auth + "\"}\n\n").getBytes(UTF_8);
+      int cut = Math.min(body.length, Integer.parseInt(ex.getRequestURI().getQuery().substring("cut=".length())));
+      ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+      ex.getResponseHeaders().add("X-Echo", auth);
+      ex.sendResponseHeaders(200, 0);
+      var out = ex.getResponseBody();
+      out.write(body, 0, cut);
+      out.flush();
+      out.write(body, cut, body.length - cut);
+      out.close();
     });
     upstream.start();
   }
@@ -170,6 +186,34 @@ class CredentialBrokerTest {
     EgressResponse seen = allowed.scrub(send(allowed, "api.upstream.test"));
     assertThat(unwraps.get()).isPositive();
     assertThat(new String(seen.body(), UTF_8)).contains("[vault://upstream]").doesNotContain(SECRET);
+  }
+
+  @Test
+  void streamedEcho_splitAcrossChunksAtEveryOffset_isScrubbedFromBodyAndHeaders() throws Exception {
+    String expected = "data: {\"echo\":\"Bearer [vault://upstream]\"}\n\n";
+    int length = ("data: {\"echo\":\"Bearer " + SECRET + "\"}\n\n").getBytes(UTF_8).length;
+    EgressClient.Builder builder = EgressClient.builder(LOOPBACK).resolver(NAMES)
+        .readTimeout(Duration.ofSeconds(5)).totalTimeout(Duration.ofSeconds(10));
+    for (int cut = 0; cut <= length; cut++) {
+      CredentialBroker.Brokering b = broker.secret(tenant, new SecretRef("upstream"));
+      EgressClient client = builder.credentials(b).build();
+      try (EgressStream raw = client.open(EgressRequest.get(
+          "http://api.upstream.test:" + upstream.getAddress().getPort() + "/stream?cut=" + cut));
+          EgressStream seen = b.scrub(raw)) {
+        assertThat(seen.header("X-Echo")).hasValue("Bearer [vault://upstream]");
+        assertThat(new String(seen.body().readAllBytes(), UTF_8)).as("cut at %d", cut).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void streamWithNothingReleased_isPassedThroughAsItIs() throws Exception {
+    CredentialBroker.Brokering b = broker.secret(tenant, new SecretRef("upstream"));
+    EgressClient client = EgressClient.builder(LOOPBACK).resolver(NAMES).readTimeout(Duration.ofSeconds(5)).build();
+    try (EgressStream raw = client.open(EgressRequest.get(
+        "http://api.upstream.test:" + upstream.getAddress().getPort() + "/stream?cut=3"))) {
+      assertThat(b.scrub(raw)).isSameAs(raw);
+    }
   }
 
   private KeyEncryptionKey counting(KeyEncryptionKey real) {

@@ -59,6 +59,16 @@ public final class BrokeredSecret {
     return bytes.replace(needle, replacement).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
   }
 
+  /** The secret's UTF-8 bytes, for {@link StreamScrubber}, which looks for them in a stream. */
+  byte[] needle() {
+    return value.revealUtf8(InsecureSecretAccess.get());
+  }
+
+  /** What replaces the secret in a response: {@code [vault://name]} in UTF-8. */
+  byte[] replacement() {
+    return ("[" + ref.uri() + "]").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** Whether {@code text} contains the secret in clear. */
   public boolean occursIn(String text) {
     return value.occursIn(text);
