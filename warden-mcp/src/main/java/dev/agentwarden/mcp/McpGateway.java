@@ -60,6 +60,11 @@ public final class McpGateway {
   public static final String SEPARATOR = "__";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Who re-syncs a server on its own: because the upstream announced {@code
+   * notifications/tools/list_changed}, or when the watch of its event stream reconnects.
+   */
+  public static final String WATCH_ACTOR = "system:mcp-watch";
 
   private final Database db;
   private final Vault vault;
@@ -70,6 +75,7 @@ public final class McpGateway {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final Optional<java.security.KeyStore> trustStore;
+  private final List<java.util.function.Consumer<TenantId>> toolListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private McpGateway(Database db, Vault vault, TenantPolicies policies, AuditSink audit, Clock clock,
       Optional<java.security.KeyStore> trustStore) {
@@ -89,6 +95,22 @@ public final class McpGateway {
 
   public ApprovalGate approvalGate() {
     return gate;
+  }
+
+  /**
+   * Registers {@code listener} to hear that the tools agents of {@code tenant} can see may have
+   * changed (a sync, a re-approval, an agent's or a server's change), e.g. to tell connected
+   * agents {@code notifications/tools/list_changed}.
+   */
+  public void onToolsChanged(java.util.function.Consumer<TenantId> listener) {
+    toolListeners.add(listener);
+  }
+
+  /** Tells the listeners that the tools visible to agents of {@code tenant} may have changed. */
+  public void toolsChanged(TenantId tenant) {
+    for (var l : toolListeners) {
+      l.accept(tenant);
+    }
   }
 
   /** What a sync found: tools new, unchanged, changed (now quarantined) and gone. */
@@ -122,6 +144,7 @@ public final class McpGateway {
     body.put("tools", listing.tools().stream().map(t -> Map.of("name", t.name(), "sha256", t.sha256())).toList());
     body.put("findings", findings);
     audit.record(tenant, actor, "mcp_server.changed", body);
+    toolsChanged(tenant);
     return server;
   }
 
@@ -145,6 +168,10 @@ public final class McpGateway {
     List<String> removed = new ArrayList<>();
     Map<String, List<String>> findings = new LinkedHashMap<>();
     db.inTenant(tenant, tx -> {
+      // Serialises syncs of one server (an admin's and an upstream notification's may meet).
+      if (!McpServers.lock(tx, serverId)) {
+        throw new McpException("not_found", "MCP server not found");
+      }
       Map<String, McpTool> known = new HashMap<>();
       for (McpTool t : McpServers.tools(tx, serverId)) {
         known.put(t.name(), t);
@@ -175,6 +202,7 @@ public final class McpGateway {
     if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
       audit.record(tenant, actor, "mcp_tool.changed", Map.of("server", server.name(), "added", added,
           "changed_quarantined", changed, "removed", removed, "findings", findings));
+      toolsChanged(tenant);
     }
     return new SyncReport(added, unchanged, changed, removed, findings);
   }
@@ -191,6 +219,20 @@ public final class McpGateway {
     }
     audit.record(tenant, actor, "mcp_tool.changed", Map.of("server_id", serverId.toString(), "tool", tool,
         "approved_sha256", sha256));
+    toolsChanged(tenant);
+  }
+
+  /**
+   * Re-syncs a server because its upstream announced that its tools changed; a failure is
+   * recorded on the server (and retried by the next notification or sync), never thrown.
+   */
+  void resyncOnNotification(TenantId tenant, UUID serverId) {
+    try {
+      sync(tenant, WATCH_ACTOR, serverId);
+    } catch (McpException e) {
+      // sync() stored the failure on the server row when the upstream was at fault; a server
+      // deleted meanwhile has nothing left to re-pin.
+    }
   }
 
   /** The tools an agent sees: attached, on an enabled server, not quarantined; as pinned. */
@@ -397,6 +439,11 @@ public final class McpGateway {
     try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
         server.url())) {
       result = upstream.callTool(toolName, arguments);
+      if (upstream.sawToolListChanged()) {
+        // Re-pinned before the result is returned, so the agent's next tools/list or call
+        // already sees any changed tool quarantined.
+        resyncOnNotification(tenant, server.id());
+      }
     } catch (UpstreamClient.UpstreamRpcError e) {
       body.put("outcome", "upstream_error");
       body.put("error", e.getMessage());
@@ -507,13 +554,26 @@ public final class McpGateway {
     }
   }
 
+  /**
+   * The egress client of a long-lived upstream event stream: the tenant's policy as it is now
+   * (a change applies from the next reconnection), a read timeout after which a silent stream is
+   * reopened, and a total lifetime.
+   */
+  EgressClient streamEgress(TenantId tenant, Optional<SecretRef> auth, Duration idle, Duration lifetime) {
+    return egress(tenant, auth, idle, lifetime, 64L * 1024 * 1024);
+  }
+
   private EgressClient egress(TenantId tenant, Optional<SecretRef> auth, Duration total) {
+    return egress(tenant, auth, total, total, 8L * 1024 * 1024);
+  }
+
+  private EgressClient egress(TenantId tenant, Optional<SecretRef> auth, Duration read, Duration total, long maxBytes) {
     NetworkPolicy network = policies.find(tenant, TenantPolicies.DEFAULT).map(Policy::network).orElse(NetworkPolicy.denyAll());
     EgressClient.Builder b = EgressClient.builder(network)
         .connectTimeout(Duration.ofSeconds(5))
-        .readTimeout(total)
+        .readTimeout(read)
         .totalTimeout(total)
-        .maxResponseBytes(8L * 1024 * 1024);
+        .maxResponseBytes(maxBytes);
     if (auth.isPresent()) {
       SecretRef ref = auth.get();
       b.credentials(destination -> {

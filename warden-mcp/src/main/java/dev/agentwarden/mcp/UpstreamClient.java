@@ -31,6 +31,7 @@ import java.util.Optional;
  */
 final class UpstreamClient implements AutoCloseable {
   static final String PROTOCOL_VERSION = "2025-06-18";
+  static final String TOOLS_LIST_CHANGED = "notifications/tools/list_changed";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_PAGES = 50;
 
@@ -39,6 +40,8 @@ final class UpstreamClient implements AutoCloseable {
   private Optional<String> sessionId = Optional.empty();
   private String protocolVersion = PROTOCOL_VERSION;
   private String instructions = "";
+  private boolean announcesToolListChanged;
+  private boolean sawToolListChanged;
   private long nextId = 1;
 
   private UpstreamClient(EgressClient egress, String url) {
@@ -58,6 +61,7 @@ final class UpstreamClient implements AutoCloseable {
       c.protocolVersion = result.path("protocolVersion").textValue();
     }
     c.instructions = result.path("instructions").isTextual() ? result.path("instructions").textValue() : "";
+    c.announcesToolListChanged = result.path("capabilities").path("tools").path("listChanged").asBoolean(false);
     c.notify("notifications/initialized");
     return c;
   }
@@ -65,6 +69,60 @@ final class UpstreamClient implements AutoCloseable {
   /** The server's instructions from initialisation (part of every tool's pinned identity). */
   String instructions() {
     return instructions;
+  }
+
+  /** Whether the upstream declared that it sends {@code notifications/tools/list_changed}. */
+  boolean announcesToolListChanged() {
+    return announcesToolListChanged;
+  }
+
+  /**
+   * Whether a response stream of this session carried {@code notifications/tools/list_changed}
+   * (servers may send it on the stream of any request, not only on the GET stream).
+   */
+  boolean sawToolListChanged() {
+    return sawToolListChanged;
+  }
+
+  /**
+   * Opens the session's server-to-client stream (GET) and hands every JSON-RPC message on it to
+   * {@code onMessage} until the stream ends, the deadline of the egress client passes, or the
+   * thread is interrupted. Returns false when the upstream offers no such stream (405).
+   */
+  boolean listen(java.util.function.Consumer<JsonNode> onMessage) {
+    EgressRequest get = base("GET", new byte[0]).withHeader("Accept", "text/event-stream");
+    try (EgressStream s = egress.open(get)) {
+      if (s.status() == 405) {
+        return false;
+      }
+      if (s.status() >= 300) {
+        throw new McpException("upstream_error", "the upstream answered the event stream request with HTTP " + s.status());
+      }
+      if (!s.header("content-type").orElse("").toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+        throw new McpException("upstream_protocol_error", "the upstream's GET answer is not an event stream");
+      }
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.body(), StandardCharsets.UTF_8));
+      StringBuilder data = new StringBuilder();
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.isEmpty()) {
+          if (!data.isEmpty()) {
+            JsonNode msg = readMessage(data.toString());
+            data.setLength(0);
+            if (msg != null && msg.isObject()) {
+              onMessage.accept(msg);
+            }
+          }
+        } else if (line.startsWith("data:")) {
+          appendData(data, line);
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      throw new McpException("upstream_unreachable", "the upstream's event stream failed");
+    } catch (EgressException e) {
+      throw translate(e);
+    }
   }
 
   /** Every tool the upstream lists, following pagination. */
@@ -150,7 +208,7 @@ final class UpstreamClient implements AutoCloseable {
     }
   }
 
-  private static JsonNode fromEvents(EgressStream s, long id) throws IOException {
+  private JsonNode fromEvents(EgressStream s, long id) throws IOException {
     BufferedReader in = new BufferedReader(new InputStreamReader(s.body(), StandardCharsets.UTF_8));
     StringBuilder data = new StringBuilder();
     String line;
@@ -162,15 +220,31 @@ final class UpstreamClient implements AutoCloseable {
           if (msg != null && msg.has("id") && msg.get("id").asLong(-1) == id && !msg.has("method")) {
             return msg;
           }
+          if (msg != null && TOOLS_LIST_CHANGED.equals(msg.path("method").asText())) {
+            sawToolListChanged = true;
+          }
         }
       } else if (line.startsWith("data:")) {
-        if (!data.isEmpty()) {
-          data.append('\n');
-        }
-        data.append(line.substring(line.startsWith("data: ") ? 6 : 5));
+        appendData(data, line);
       }
     }
     throw new McpException("upstream_protocol_error", "the upstream's event stream ended without a response");
+  }
+
+  private static void appendData(StringBuilder data, String line) {
+    if (!data.isEmpty()) {
+      data.append('\n');
+    }
+    data.append(line.substring(line.startsWith("data: ") ? 6 : 5));
+  }
+
+  /** A message on the GET stream; one that is not JSON is skipped, as the stream goes on. */
+  private static JsonNode readMessage(String data) {
+    try {
+      return JSON.readTree(data);
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private static JsonNode resultOf(JsonNode response, long id, String method) {

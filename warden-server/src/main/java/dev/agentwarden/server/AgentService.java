@@ -36,8 +36,12 @@ final class AgentService implements ApiService {
   private final KeyIssuer issuer;
   private final AuditSink audit;
   private final java.time.Clock clock;
+  private final java.util.function.Consumer<dev.agentwarden.core.id.TenantId> toolsChanged;
 
-  AgentService(Database db, KeyIssuer issuer, AuditSink audit, java.time.Clock clock) {
+  /** {@code toolsChanged} hears that an agent's visible tools may have changed (attached, detached, disabled). */
+  AgentService(Database db, KeyIssuer issuer, AuditSink audit, java.time.Clock clock,
+      java.util.function.Consumer<dev.agentwarden.core.id.TenantId> toolsChanged) {
+    this.toolsChanged = toolsChanged;
     this.db = db;
     this.issuer = issuer;
     this.audit = audit;
@@ -201,6 +205,7 @@ final class AgentService implements ApiService {
     body.put("policy", a.policy().orElse(""));
     body.put("enabled", a.enabled());
     audit.record(req.tenant(), "key:" + req.principal().keyId(), "agent.changed", body);
+    toolsChanged.accept(req.tenant());
   }
 
   private static Agent withKey(Agent a, UUID keyId) {

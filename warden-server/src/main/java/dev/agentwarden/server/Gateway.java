@@ -45,10 +45,12 @@ public final class Gateway implements AutoCloseable {
   private final Vault vault;
   private final ProviderRegistry providers;
   private final AuditLog audit;
+  private final dev.agentwarden.mcp.UpstreamWatch upstreamWatch;
 
   private Gateway(Optional<EmbeddedPostgres> embedded, Database db, WardenServer server, Optional<String> newOperatorKey,
-      Vault vault, ProviderRegistry providers, AuditLog audit) {
+      Vault vault, ProviderRegistry providers, AuditLog audit, dev.agentwarden.mcp.UpstreamWatch upstreamWatch) {
     this.audit = audit;
+    this.upstreamWatch = upstreamWatch;
     this.embedded = embedded;
     this.db = db;
     this.server = server;
@@ -96,7 +98,8 @@ public final class Gateway implements AutoCloseable {
           new ActionService(policies, config.dataDir().resolve("workspaces"), log, audit),
           new ScanService()));
       services.addAll(modelServices(db, new CredentialBroker(vault, providers), providers, policies, audit, clock));
-      services.addAll(mcpServices(db, vault, hasher, policies, audit, log, clock));
+      McpParts mcp = mcpServices(db, vault, hasher, policies, audit, clock);
+      services.addAll(mcp.services());
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, audit, log,
           readiness(adminUrl), services);
@@ -109,7 +112,8 @@ public final class Gateway implements AutoCloseable {
         throw e;
       }
       log.event("info", "listening", Map.of("bind", config.bind(), "port", server.port(), "config", config.toString()));
-      return new Gateway(embedded, db, server, operatorKey, vault, providers, audit);
+      mcp.watch().watchAll();
+      return new Gateway(embedded, db, server, operatorKey, vault, providers, audit, mcp.watch());
     } catch (RuntimeException e) {
       if (db != null) {
         db.close();
@@ -200,8 +204,10 @@ public final class Gateway implements AutoCloseable {
    * Agents, upstream MCP servers, approvals and the agent-facing {@code /mcp} endpoint. The
    * tenant's stored {@code default} policy decides which upstreams may be reached.
    */
-  private static List<ApiService> mcpServices(Database db, Vault vault, KeyHasher hasher, TenantPolicies policies,
-      AuditLog auditLog, RequestLog log, Clock clock) {
+  private record McpParts(List<ApiService> services, dev.agentwarden.mcp.UpstreamWatch watch) {}
+
+  private static McpParts mcpServices(Database db, Vault vault, KeyHasher hasher, TenantPolicies policies,
+      AuditLog auditLog, Clock clock) {
     ChainAudit audit = new ChainAudit(auditLog);
     dev.agentwarden.mcp.McpGateway mcp = dev.agentwarden.mcp.McpGateway.create(db, vault, (tenant, name) -> {
       try {
@@ -210,15 +216,17 @@ public final class Gateway implements AutoCloseable {
         return Optional.empty(); // a stored document that no longer compiles denies
       }
     }, audit, clock);
-    return List.of(
-        new AgentService(db, new KeyIssuer(hasher), audit, clock),
-        new McpServerService(db, mcp),
+    dev.agentwarden.mcp.UpstreamWatch watch = new dev.agentwarden.mcp.UpstreamWatch(db, mcp);
+    return new McpParts(List.of(
+        new AgentService(db, new KeyIssuer(hasher), audit, clock, mcp::toolsChanged),
+        new McpServerService(db, mcp, watch),
         new ApprovalService(db, mcp.approvalGate(), audit, clock),
-        new McpRouteService(new dev.agentwarden.mcp.McpEndpoint(mcp)));
+        new McpRouteService(new dev.agentwarden.mcp.McpEndpoint(mcp))), watch);
   }
 
   @Override
   public void close() {
+    upstreamWatch.close();
     server.close();
     db.close();
     embedded.ifPresent(EmbeddedPostgres::close);

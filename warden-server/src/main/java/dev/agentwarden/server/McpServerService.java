@@ -5,6 +5,7 @@ import dev.agentwarden.core.json.CanonicalJson;
 import dev.agentwarden.core.vault.SecretRef;
 import dev.agentwarden.mcp.McpException;
 import dev.agentwarden.mcp.McpGateway;
+import dev.agentwarden.mcp.UpstreamWatch;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.McpServer;
 import dev.agentwarden.store.McpServers;
@@ -28,10 +29,12 @@ final class McpServerService implements ApiService {
 
   private final Database db;
   private final McpGateway gateway;
+  private final UpstreamWatch watch;
 
-  McpServerService(Database db, McpGateway gateway) {
+  McpServerService(Database db, McpGateway gateway, UpstreamWatch watch) {
     this.db = db;
     this.gateway = gateway;
+    this.watch = watch;
   }
 
   record CreateServer(String name, String url, Optional<String> auth, Optional<Boolean> enabled) {
@@ -97,6 +100,9 @@ final class McpServerService implements ApiService {
       }
       McpServer s = upstream(() -> gateway.register(req.tenant(), actor(req), body.name(), body.url(), auth,
           body.enabled().orElse(true)));
+      if (s.enabled()) {
+        watch.watch(req.tenant(), s.id(), false);
+      }
       return ApiResponse.created(new Registered(ServerView.of(s), tools(req, s)));
     });
     ApiHandler list = req -> ApiResponse.ok(Map.of("data",
@@ -119,11 +125,19 @@ final class McpServerService implements ApiService {
       PatchServer p = req.body(PatchServer.class);
       McpServer updated = db.inTenant(req.tenant(), tx -> McpServers.update(tx, s.id(), s.url(), s.authRef(),
           p.enabled().orElse(s.enabled()))).orElseThrow(() -> ApiException.notFound("MCP server"));
+      if (updated.enabled()) {
+        watch.watch(req.tenant(), updated.id(), true);
+      } else {
+        watch.unwatch(req.tenant(), updated.id());
+      }
+      gateway.toolsChanged(req.tenant());
       return ApiResponse.ok(ServerView.of(updated));
     });
     t.add("DELETE", "/v1/mcp-servers/{id}", Roles.ADMIN, req -> {
       McpServer s = find(req);
       db.inTenant(req.tenant(), tx -> McpServers.delete(tx, s.id()));
+      watch.unwatch(req.tenant(), s.id());
+      gateway.toolsChanged(req.tenant());
       return ApiResponse.noContent();
     });
     t.add("POST", "/v1/mcp-servers/{id}/sync", Roles.ADMIN, req -> {

@@ -81,12 +81,18 @@ class McpGatewayTest {
   }
 
   /** A minimal MCP client: initialize, then one request per call with the session header. */
-  private static final class Client {
+  static final class Client {
+    final TestGateway gw;
     final String key;
     final String session;
     int nextId = 1;
 
     Client(String key) {
+      this(McpGatewayTest.gw, key);
+    }
+
+    Client(TestGateway gw, String key) {
+      this.gw = gw;
       this.key = key;
       TestGateway.Reply init = gw.send("POST", "/mcp", key, "application/json",
           ("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
@@ -121,7 +127,7 @@ class McpGatewayTest {
     }
   }
 
-  private static String text(JsonNode response) {
+  static String text(JsonNode response) {
     return response.path("result").path("content").path(0).path("text").asText();
   }
 

@@ -34,10 +34,16 @@ final class TestUpstream implements AutoCloseable {
   final List<JsonNode> calls = new CopyOnWriteArrayList<>();
   final List<String> authorizations = Collections.synchronizedList(new java.util.ArrayList<>());
   volatile String instructions = "Test tools.";
+  /** Open server-to-client streams (GET), which {@link #announceToolListChanged} writes to. */
+  final List<OutputStream> streams = new CopyOnWriteArrayList<>();
+  /** When set, every tools/call response stream carries notifications/tools/list_changed first. */
+  volatile boolean announceInCalls;
 
   TestUpstream() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/mcp", this::handle);
+    // GET streams stay open: each exchange gets its own thread.
+    server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
     server.start();
     tool("echo", "Echoes the message back.");
     tool("leak", "Returns a configuration dump.");
@@ -63,6 +69,10 @@ final class TestUpstream implements AutoCloseable {
       send(ex, 200, "application/json", "{}");
       return;
     }
+    if (ex.getRequestMethod().equals("GET")) {
+      stream(ex);
+      return;
+    }
     if (!ex.getRequestMethod().equals("POST")) {
       send(ex, 405, "text/plain", "");
       return;
@@ -74,7 +84,7 @@ final class TestUpstream implements AutoCloseable {
       String id = UUID.randomUUID().toString();
       sessions.put(id, true);
       ObjectNode result = JSON.createObjectNode().put("protocolVersion", "2025-06-18").put("instructions", instructions);
-      result.putObject("capabilities").putObject("tools");
+      result.putObject("capabilities").putObject("tools").put("listChanged", true);
       result.putObject("serverInfo").put("name", "test-upstream").put("version", "1");
       ex.getResponseHeaders().add("Mcp-Session-Id", id);
       send(ex, 200, "application/json", response(msg, result).toString());
@@ -106,12 +116,45 @@ final class TestUpstream implements AutoCloseable {
         ObjectNode result = JSON.createObjectNode();
         result.putArray("content").addObject().put("type", "text").put("text", text);
         String progress = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"working\"}}";
+        String changed = announceInCalls ? "event: message\ndata: " + LIST_CHANGED + "\n\n" : "";
         send(ex, 200, "text/event-stream",
-            "event: message\ndata: " + progress + "\n\nevent: message\ndata: " + response(msg, result) + "\n\n");
+            changed + "event: message\ndata: " + progress + "\n\nevent: message\ndata: " + response(msg, result) + "\n\n");
       }
       default -> send(ex, 200, "application/json",
           "{\"jsonrpc\":\"2.0\",\"id\":" + msg.get("id") + ",\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}");
     }
+  }
+
+  private static final String LIST_CHANGED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
+
+  /** A session's GET stream: held open until the server stops or the client goes away. */
+  private void stream(HttpExchange ex) throws IOException {
+    String session = ex.getRequestHeaders().getFirst("Mcp-Session-Id");
+    if (session == null || !sessions.containsKey(session)) {
+      send(ex, 404, "application/json", "{}");
+      return;
+    }
+    ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+    ex.sendResponseHeaders(200, 0);
+    OutputStream out = ex.getResponseBody();
+    out.write(": open\n\n".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    streams.add(out);
+  }
+
+  /** Sends notifications/tools/list_changed on every open GET stream; returns how many got it. */
+  int announceToolListChanged() {
+    int sent = 0;
+    for (OutputStream out : streams) {
+      try {
+        out.write(("event: message\ndata: " + LIST_CHANGED + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        sent++;
+      } catch (IOException e) {
+        streams.remove(out);
+      }
+    }
+    return sent;
   }
 
   private static ObjectNode response(JsonNode request, JsonNode result) {
@@ -137,6 +180,13 @@ final class TestUpstream implements AutoCloseable {
 
   @Override
   public void close() {
+    for (OutputStream out : streams) {
+      try {
+        out.close();
+      } catch (IOException e) {
+        // the client went away first
+      }
+    }
     server.stop(0);
   }
 }

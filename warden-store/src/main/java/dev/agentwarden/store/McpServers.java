@@ -47,6 +47,11 @@ public final class McpServers {
     return tx.queryOne("select " + COLUMNS + " from mcp_servers where id = ?", McpServers::map, id);
   }
 
+  /** Locks the server's row for the rest of the transaction; false when there is no such server. */
+  public static boolean lock(Tx tx, UUID id) throws SQLException {
+    return tx.queryOne("select id from mcp_servers where id = ? for update", rs -> Tx.uuid(rs, "id"), id).isPresent();
+  }
+
   public static Optional<McpServer> findByName(Tx tx, String name) throws SQLException {
     return tx.queryOne("select " + COLUMNS + " from mcp_servers where name = ?", McpServers::map, name);
   }
