@@ -6,7 +6,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.store.Agent;
+import dev.agentwarden.core.approval.ApprovalPayload;
+import dev.agentwarden.core.approval.ApprovalStatus;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -21,8 +30,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * The agent-facing side of MCP Streamable HTTP: JSON-RPC over POST, one JSON response per
  * request (the transport allows JSON instead of an event stream), sessions named by {@code
  * Mcp-Session-Id}. A session belongs to the key that opened it; another key presenting it gets
- * 404 like an unknown session. The server sends no requests of its own, so GET offers no
- * stream (405).
+ * 404 like an unknown session. GET opens the session's server-to-client stream, which carries
+ * {@code notifications/tools/list_changed} whenever the tools the agent can see change (a tool
+ * attached or detached, quarantined or re-approved, a server disabled): the gateway hears of
+ * changes it makes itself at once ({@link McpGateway#onToolsChanged}) and checks every {@link
+ * #CHECK_INTERVAL} for changes made by another process. Events carry ids; a client that
+ * reconnects with {@code Last-Event-ID} gets the events it missed that are still buffered, and
+ * a change that happened while no stream was open is announced when the next one opens.
  *
  * <p>Sessions live in this process's memory (a bounded map): behind a load balancer, pin an
  * agent to a process or let it re-initialise on 404, which the protocol prescribes.
@@ -31,22 +45,185 @@ public final class McpEndpoint {
   public static final List<String> PROTOCOL_VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05");
   private static final int MAX_SESSIONS = 100_000;
   private static final ObjectMapper JSON = new ObjectMapper();
+  static final Duration CHECK_INTERVAL = Duration.ofSeconds(30);
+  static final Duration APPROVAL_HOLD = Duration.ofMinutes(5);
+  static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+  private static final Duration APPROVAL_POLL = Duration.ofSeconds(1);
+  private static final int REPLAY_EVENTS = 32;
+  private static final String LIST_CHANGED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
 
   private final McpGateway gateway;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
 
-  private record Session(TenantId tenant, UUID keyId, String protocolVersion) {}
+  /** One session: its owner, and the state of its server-to-client stream. */
+  private static final class Session {
+    final TenantId tenant;
+    final UUID keyId;
+    final String protocolVersion;
+    final BlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
+    /** The hash of the tool list the client last saw (listed, or current when a stream opened). */
+    String seenTools;
+    long lastEventId;
+    final ArrayDeque<Event> recent = new ArrayDeque<>();
+    /** Ids of requests the client cancelled ({@code notifications/cancelled}) while they wait. */
+    final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    long streamGeneration;
+    volatile boolean ended;
+
+    Session(TenantId tenant, UUID keyId, String protocolVersion) {
+      this.tenant = tenant;
+      this.keyId = keyId;
+      this.protocolVersion = protocolVersion;
+    }
+  }
+
+  private record Event(long id, String data) {}
 
   public McpEndpoint(McpGateway gateway) {
     this.gateway = gateway;
+    gateway.onToolsChanged(this::toolsMayHaveChanged);
   }
 
-  /** An HTTP answer: status, optional JSON body, extra headers. */
-  public record Reply(int status, Optional<JsonNode> body, Map<String, String> headers) {}
+  /** Wakes the open streams of {@code tenant}'s sessions to compare their tools with what their clients saw. */
+  private void toolsMayHaveChanged(TenantId tenant) {
+    for (Session s : sessions.values()) {
+      if (s.tenant.equals(tenant)) {
+        wake(s);
+      }
+    }
+  }
 
-  /** Handles one POST body from the key {@code keyId} of {@code tenant}. */
-  public Reply post(TenantId tenant, UUID keyId, Optional<String> sessionHeader, byte[] body) {
+  /** What GET answers: a refusal, or the stream to write. */
+  public sealed interface Opened {
+    record Refused(Reply reply) implements Opened {}
+
+    /** The session's event stream; {@link #writeTo} returns when the stream ends. */
+    record Stream(EventStream body) implements Opened {}
+  }
+
+  /** Writes a session's events until the session ends, the client leaves or a newer stream replaces it. */
+  @FunctionalInterface
+  public interface EventStream {
+    void writeTo(OutputStream out);
+  }
+
+  /**
+   * Opens the server-to-client stream of a session (GET {@code /mcp}). {@code accept} must allow
+   * {@code text/event-stream}; {@code lastEventId} resumes after that event.
+   */
+  public Opened openStream(TenantId tenant, UUID keyId, Optional<String> sessionHeader, Optional<String> accept,
+      Optional<String> lastEventId) {
+    if (accept.isEmpty() || !(accept.get().contains("text/event-stream") || accept.get().contains("*/*"))) {
+      return new Opened.Refused(new Reply(406, Optional.of(error(null, -32600,
+          "Not Acceptable: the client must accept text/event-stream")), Map.of()));
+    }
+    if (sessionHeader.isEmpty()) {
+      return new Opened.Refused(new Reply(400, Optional.of(error(null, -32600,
+          "Bad Request: Mcp-Session-Id header is required")), Map.of()));
+    }
+    Session s = sessions.get(sessionHeader.get());
+    if (s == null || !s.tenant.equals(tenant) || !s.keyId.equals(keyId)) {
+      return new Opened.Refused(new Reply(404, Optional.of(error(null, -32001, "Session not found")), Map.of()));
+    }
+    Optional<String> tools = visibleTools(s);
+    if (tools.isEmpty()) {
+      return new Opened.Refused(new Reply(403, Optional.of(error(null, -32002,
+          "this key is not linked to an enabled agent")), Map.of()));
+    }
+    long after = lastEventId.filter(v -> v.matches("[0-9]{1,18}")).map(Long::parseLong).orElse(Long.MAX_VALUE);
+    long generation;
+    synchronized (s) {
+      generation = ++s.streamGeneration;
+      if (s.seenTools == null) {
+        s.seenTools = tools.get();
+      }
+    }
+    // A stream it replaces ends on its next wake-up.
+    wake(s);
+    return new Opened.Stream(out -> run(s, generation, after, out));
+  }
+
+  private void run(Session s, long generation, long after, OutputStream out) {
+    try {
+      List<Event> missed;
+      synchronized (s) {
+        missed = s.recent.stream().filter(e -> e.id() > after).toList();
+      }
+      out.write(": AgentWarden MCP event stream\n\n".getBytes(StandardCharsets.UTF_8));
+      for (Event e : missed) {
+        write(out, e);
+      }
+      out.flush();
+      boolean first = true;
+      while (true) {
+        Boolean woken = first ? Boolean.TRUE : s.wake.poll(CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        first = false;
+        synchronized (s) {
+          if (s.ended || s.streamGeneration != generation) {
+            return;
+          }
+        }
+        Optional<String> tools = visibleTools(s);
+        if (tools.isEmpty()) {
+          return; // the agent was deleted or disabled: nothing more to say
+        }
+        Optional<Event> event = Optional.empty();
+        synchronized (s) {
+          if (!tools.get().equals(s.seenTools)) {
+            s.seenTools = tools.get();
+            Event e = new Event(++s.lastEventId, LIST_CHANGED);
+            s.recent.addLast(e);
+            if (s.recent.size() > REPLAY_EVENTS) {
+              s.recent.removeFirst();
+            }
+            event = Optional.of(e);
+          }
+        }
+        if (event.isPresent()) {
+          write(out, event.get());
+        } else if (woken == null) {
+          out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+        }
+        out.flush();
+      }
+    } catch (IOException e) {
+      // The client went away; it may reconnect with Last-Event-ID.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void write(OutputStream out, Event e) throws IOException {
+    out.write(("id: " + e.id() + "\nevent: message\ndata: " + e.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The hash of the tools the session's agent can see now; empty when the key has no enabled agent. */
+  private Optional<String> visibleTools(Session s) {
+    Optional<Agent> agent = gateway.agentForKey(s.tenant, s.keyId);
+    if (agent.isEmpty() || !agent.get().enabled()) {
+      return Optional.empty();
+    }
+    return Optional.of(hash(gateway.toolsFor(s.tenant, agent.get())));
+  }
+
+  private static String hash(List<JsonNode> tools) {
+    return ApprovalPayload.of(JsonNodeFactory.instance.arrayNode().addAll(tools)).sha256();
+  }
+
+  /** An HTTP answer: status, optional JSON body, extra headers; or, with {@code stream}, an event stream. */
+  public record Reply(int status, Optional<JsonNode> body, Map<String, String> headers, Optional<EventStream> stream) {
+    public Reply(int status, Optional<JsonNode> body, Map<String, String> headers) {
+      this(status, body, headers, Optional.empty());
+    }
+  }
+
+  /**
+   * Handles one POST body from the key {@code keyId} of {@code tenant}. {@code accept} is the
+   * request's Accept header: a tool call that waits for approval answers with an event stream of
+   * progress notifications only when the client accepts one and asked for progress.
+   */
+  public Reply post(TenantId tenant, UUID keyId, Optional<String> sessionHeader, Optional<String> accept, byte[] body) {
     JsonNode msg;
     try {
       msg = JSON.readTree(body);
@@ -70,7 +247,7 @@ public final class McpEndpoint {
       return initialize(tenant, keyId, id, msg.path("params"));
     }
     Optional<Session> session = sessionHeader.map(sessions::get)
-        .filter(s -> s.tenant().equals(tenant) && s.keyId().equals(keyId));
+        .filter(s -> s.tenant.equals(tenant) && s.keyId.equals(keyId));
     if (sessionHeader.isEmpty()) {
       return new Reply(400, Optional.of(error(id, -32600, "Bad Request: Mcp-Session-Id header is required")), Map.of());
     }
@@ -78,6 +255,9 @@ public final class McpEndpoint {
       return new Reply(404, Optional.of(error(id, -32001, "Session not found")), Map.of());
     }
     if (!isRequest) {
+      if (method.equals("notifications/cancelled") && msg.path("params").has("requestId")) {
+        session.get().cancelled.add(msg.path("params").get("requestId").toString());
+      }
       return new Reply(202, Optional.empty(), Map.of());
     }
     Optional<Agent> agent = gateway.agentForKey(tenant, keyId);
@@ -88,10 +268,16 @@ public final class McpEndpoint {
       case "ping" -> reply(result(id, JsonNodeFactory.instance.objectNode()));
       case "tools/list" -> {
         ObjectNode r = JsonNodeFactory.instance.objectNode();
-        gateway.toolsFor(tenant, agent.get()).forEach(r.putArray("tools")::add);
+        List<JsonNode> tools = gateway.toolsFor(tenant, agent.get());
+        tools.forEach(r.putArray("tools")::add);
+        Session s = session.get();
+        synchronized (s) {
+          s.seenTools = hash(tools);
+        }
         yield reply(result(id, r));
       }
-      case "tools/call" -> reply(call(tenant, keyId, agent.get(), id, msg.path("params")));
+      case "tools/call" -> call(session.get(), agent.get(), id, msg.path("params"),
+          accept.filter(a -> a.contains("text/event-stream")).isPresent());
       case "resources/list", "prompts/list", "resources/templates/list" -> reply(error(id, -32601, "Method not found: " + method));
       default -> reply(error(id, -32601, "Method not found: " + method));
     };
@@ -103,10 +289,11 @@ public final class McpEndpoint {
       return 400;
     }
     Session s = sessions.get(sessionHeader.get());
-    if (s == null || !s.tenant().equals(tenant) || !s.keyId().equals(keyId)) {
+    if (s == null || !s.tenant.equals(tenant) || !s.keyId.equals(keyId)) {
       return 404;
     }
     sessions.remove(sessionHeader.get());
+    end(s);
     return 200;
   }
 
@@ -114,7 +301,12 @@ public final class McpEndpoint {
     String asked = params.path("protocolVersion").asText("");
     String version = PROTOCOL_VERSIONS.contains(asked) ? asked : PROTOCOL_VERSIONS.get(1);
     if (sessions.size() >= MAX_SESSIONS) {
-      sessions.keySet().stream().limit(MAX_SESSIONS / 10).toList().forEach(sessions::remove);
+      sessions.keySet().stream().limit(MAX_SESSIONS / 10).toList().forEach(k -> {
+        Session evicted = sessions.remove(k);
+        if (evicted != null) {
+          end(evicted);
+        }
+      });
     }
     byte[] raw = new byte[24];
     random.nextBytes(raw);
@@ -122,7 +314,7 @@ public final class McpEndpoint {
     sessions.put(sessionId, new Session(tenant, keyId, version));
     ObjectNode r = JsonNodeFactory.instance.objectNode();
     r.put("protocolVersion", version);
-    r.putObject("capabilities").putObject("tools").put("listChanged", false);
+    r.putObject("capabilities").putObject("tools").put("listChanged", true);
     r.putObject("serverInfo").put("name", "agentwarden").put("title", "AgentWarden MCP gateway").put("version", "0.1.0");
     r.put("instructions", "Tools are provided through AgentWarden. Calls are checked by policy, may need human"
         + " approval (a tool error says 'pending approval <id>'; call again with the same arguments once approved),"
@@ -132,10 +324,10 @@ public final class McpEndpoint {
     return new Reply(200, Optional.of(result(id, r)), headers);
   }
 
-  private JsonNode call(TenantId tenant, UUID keyId, Agent agent, JsonNode id, JsonNode params) {
+  private Reply call(Session session, Agent agent, JsonNode id, JsonNode params, boolean acceptsStream) {
     JsonNode name = params.path("name");
     if (!name.isTextual()) {
-      return error(id, -32602, "Invalid params: name is required");
+      return reply(error(id, -32602, "Invalid params: name is required"));
     }
     JsonNode args = params.has("arguments") ? params.get("arguments") : JsonNodeFactory.instance.objectNode();
     Optional<UUID> approval = Optional.empty();
@@ -144,13 +336,98 @@ public final class McpEndpoint {
       try {
         approval = Optional.of(UUID.fromString(ref.textValue()));
       } catch (IllegalArgumentException e) {
-        return error(id, -32602, "Invalid params: io.agentwarden/approval_id must be a UUID");
+        return reply(error(id, -32602, "Invalid params: io.agentwarden/approval_id must be a UUID"));
       }
     }
-    return switch (gateway.call(tenant, keyId, agent, name.textValue(), args, approval)) {
+    McpGateway.CallOutcome outcome = gateway.call(session.tenant, session.keyId, agent, name.textValue(), args, approval);
+    JsonNode token = params.path("_meta").path("progressToken");
+    if (outcome instanceof McpGateway.CallOutcome.Pending pending && acceptsStream
+        && (token.isTextual() || token.isIntegralNumber())) {
+      EventStream wait = out -> awaitApproval(session, id, name.textValue(), args, token, pending, out);
+      return new Reply(200, Optional.empty(), Map.of(), Optional.of(wait));
+    }
+    return reply(response(id, outcome));
+  }
+
+  private static JsonNode response(JsonNode id, McpGateway.CallOutcome outcome) {
+    return switch (outcome) {
       case McpGateway.CallOutcome.Result r -> result(id, r.result());
+      case McpGateway.CallOutcome.Pending p -> result(id, p.result());
       case McpGateway.CallOutcome.RpcError e -> error(id, e.code(), e.message());
     };
+  }
+
+  /**
+   * Holds a tool call that needs approval open as an event stream: {@code notifications/progress}
+   * while the approval is pending (at once, on every new vote, and every {@link #PROGRESS_EVERY}),
+   * then the call's result once it is decided — executed through the same pipeline, naming the
+   * approval, so only the exact payload that was approved runs — or, after {@link #APPROVAL_HOLD} or
+   * at the approval's expiry, the "pending approval" result as without a stream. A cancelled
+   * request, an ended session or a departed client stops the wait.
+   */
+  private void awaitApproval(Session s, JsonNode id, String tool, JsonNode args, JsonNode token,
+      McpGateway.CallOutcome.Pending pending, OutputStream out) {
+    long start = System.nanoTime();
+    long holdUntil = start + APPROVAL_HOLD.toNanos();
+    String requestKey = id.toString();
+    try {
+      long lastSent = Long.MIN_VALUE;
+      long lastApprovals = -1;
+      int progress = 0;
+      while (true) {
+        if (s.ended || s.cancelled.remove(requestKey)) {
+          return;
+        }
+        Optional<McpGateway.ApprovalProgress> p = gateway.approvalProgress(s.tenant, pending.approvalId());
+        long now = System.nanoTime();
+        if (p.isEmpty() || now - holdUntil >= 0) {
+          writeMessage(out, result(id, pending.result()));
+          return;
+        }
+        if (p.get().status() != ApprovalStatus.PENDING) {
+          Optional<Agent> agent = gateway.agentForKey(s.tenant, s.keyId);
+          JsonNode answer = agent.isEmpty() || !agent.get().enabled()
+              ? error(id, -32002, "this agent is disabled")
+              : response(id, gateway.call(s.tenant, s.keyId, agent.get(), tool, args, Optional.of(pending.approvalId())));
+          writeMessage(out, answer);
+          return;
+        }
+        if (p.get().approvals() != lastApprovals || now - lastSent >= PROGRESS_EVERY.toNanos()) {
+          lastApprovals = p.get().approvals();
+          lastSent = now;
+          ObjectNode params = JsonNodeFactory.instance.objectNode();
+          params.set("progressToken", token);
+          params.put("progress", ++progress);
+          params.put("message", "pending approval " + pending.approvalId() + ": " + p.get().approvals() + " of "
+              + p.get().needed() + " approval(s), expires " + p.get().expiresAt());
+          ObjectNode note = JsonNodeFactory.instance.objectNode().put("jsonrpc", "2.0").put("method", "notifications/progress");
+          note.set("params", params);
+          writeMessage(out, note);
+        }
+        Thread.sleep(APPROVAL_POLL.toMillis());
+      }
+    } catch (IOException e) {
+      // The client went away; the approval stays, and the agent can call again once it is decided.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void writeMessage(OutputStream out, JsonNode message) throws IOException {
+    out.write(("event: message\ndata: " + message + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private static void end(Session s) {
+    s.ended = true;
+    wake(s);
+  }
+
+  /** One pending wake-up is enough: a session without a stream must not pile them up. */
+  private static void wake(Session s) {
+    if (s.wake.isEmpty()) {
+      s.wake.offer(Boolean.TRUE);
+    }
   }
 
   private static Reply reply(JsonNode body) {

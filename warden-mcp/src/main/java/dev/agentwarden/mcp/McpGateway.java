@@ -235,30 +235,32 @@ public final class McpGateway {
     }
   }
 
-  /** The tools an agent sees: attached, on an enabled server, not quarantined; as pinned. */
+  /** Attaches every tool of a server, present and future: {@code server/*}, written only by an admin who accepted it. */
+  public static final String WILDCARD = "*";
+
+  /**
+   * The tools an agent sees: attached by name or by its server's wildcard, on an enabled server,
+   * not quarantined; as pinned.
+   */
   public List<JsonNode> toolsFor(TenantId tenant, Agent agent) {
+    Map<String, Set<String>> attached = new LinkedHashMap<>();
+    for (String a : agent.tools()) {
+      int slash = a.indexOf('/');
+      if (slash > 0) {
+        attached.computeIfAbsent(a.substring(0, slash), k -> new java.util.HashSet<>()).add(a.substring(slash + 1));
+      }
+    }
     return db.inTenant(tenant, tx -> {
       List<JsonNode> out = new ArrayList<>();
-      Map<String, Optional<McpServer>> servers = new HashMap<>();
-      for (String attached : agent.tools()) {
-        int slash = attached.indexOf('/');
-        if (slash <= 0) {
-          continue;
-        }
-        String serverName = attached.substring(0, slash);
-        String toolName = attached.substring(slash + 1);
-        Optional<McpServer> server = servers.get(serverName);
-        if (server == null) {
-          server = McpServers.findByName(tx, serverName);
-          servers.put(serverName, server);
-        }
+      for (Map.Entry<String, Set<String>> e : attached.entrySet()) {
+        Optional<McpServer> server = McpServers.findByName(tx, e.getKey());
         if (server.isEmpty() || !server.get().enabled()) {
           continue;
         }
         for (McpTool t : McpServers.tools(tx, server.get().id())) {
-          if (t.name().equals(toolName) && !t.quarantined()) {
+          if ((e.getValue().contains(WILDCARD) || e.getValue().contains(t.name())) && !t.quarantined()) {
             ObjectNode tool = ((ObjectNode) ToolIdentity.toolOf(t.pinnedIdentity())).deepCopy();
-            tool.put("name", serverName + SEPARATOR + t.name());
+            tool.put("name", e.getKey() + SEPARATOR + t.name());
             out.add(tool);
           }
         }
@@ -267,11 +269,29 @@ public final class McpGateway {
     });
   }
 
+  private static boolean attached(Agent agent, String server, String tool) {
+    return agent.tools().contains(server + "/" + tool) || agent.tools().contains(server + "/" + WILDCARD);
+  }
+
   /** The outcome of a tool call: a CallToolResult, or a JSON-RPC error. */
   public sealed interface CallOutcome {
     record Result(JsonNode result) implements CallOutcome {}
 
     record RpcError(int code, String message) implements CallOutcome {}
+
+    /** The "pending approval" tool error: the call waits for {@code approvalId}. */
+    record Pending(JsonNode result, UUID approvalId) implements CallOutcome {}
+  }
+
+  /** Where an approval stands now, for a call that waits on it. */
+  public record ApprovalProgress(ApprovalStatus status, long approvals, int needed, java.time.Instant expiresAt) {}
+
+  /** The state of {@code approvalId} as of now; empty when there is no such approval in the tenant. */
+  public Optional<ApprovalProgress> approvalProgress(TenantId tenant, UUID approvalId) {
+    return db.inTenant(tenant, tx -> Approvals.find(tx, approvalId)).map(stored -> {
+      Approval a = stored.approval();
+      return new ApprovalProgress(a.statusAt(clock.instant()), a.approvals(), a.rule().approvers(), a.expiresAt());
+    });
   }
 
   /**
@@ -284,7 +304,8 @@ public final class McpGateway {
     String actor = "agent:" + agent.name();
     int sep = exposedName.indexOf(SEPARATOR);
     String qualified = sep <= 0 ? "" : exposedName.substring(0, sep) + "/" + exposedName.substring(sep + SEPARATOR.length());
-    if (sep <= 0 || !agent.tools().contains(qualified)) {
+    if (sep <= 0 || exposedName.endsWith(SEPARATOR + WILDCARD)
+        || !attached(agent, exposedName.substring(0, sep), exposedName.substring(sep + SEPARATOR.length()))) {
       refuse(tenant, actor, exposedName, "tools.not_attached", "tool is not attached to this agent");
       // A tool error, as the reference SDK server answers an unknown tool; it does not say
       // whether the tool exists elsewhere.
@@ -303,7 +324,11 @@ public final class McpGateway {
     McpServer server = serverRow.get();
     Optional<McpTool> tool = db.inTenant(tenant, tx -> McpServers.tools(tx, server.id()).stream()
         .filter(t -> t.name().equals(toolName)).findFirst());
-    if (tool.isEmpty() || tool.get().quarantined()) {
+    if (tool.isEmpty() || tool.get().removed()) {
+      refuse(tenant, actor, qualified, "tools.not_attached", "the upstream does not list this tool");
+      return toolError("Tool " + exposedName + " not found");
+    }
+    if (tool.get().quarantined()) {
       refuse(tenant, actor, qualified, "mcp.quarantined", "tool is quarantined until an admin re-approves it");
       return toolError("tool " + exposedName + " is quarantined: its identity changed or awaits review by an admin");
     }
@@ -418,7 +443,7 @@ public final class McpGateway {
       meta.put("io.agentwarden/approval_id", p.id().toString());
       meta.put("io.agentwarden/payload_sha256", p.payload().sha256());
       meta.put("io.agentwarden/expires_at", p.expiresAt().toString());
-      return Optional.of(new CallOutcome.Result(result));
+      return Optional.of(new CallOutcome.Pending(result, p.id()));
     }
     if (step.refusal().isPresent()) {
       audit.record(tenant, actor, "approval.refused", Map.of("tool", qualified, "payload_sha256", payload.sha256(),

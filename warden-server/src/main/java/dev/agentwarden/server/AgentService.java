@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 final class AgentService implements ApiService {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
   private static final Pattern TOOL = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}/[A-Za-z0-9_.:-]{1,128}");
+  private static final Pattern SERVER_WILDCARD = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}/\\*");
   private static final Pattern COLLECTION = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
   private static final Pattern LABEL = Pattern.compile("[\\x21-\\x7e]{1,200}");
 
@@ -59,8 +60,10 @@ final class AgentService implements ApiService {
       Optional<JsonNode> approvals,
       Optional<JsonNode> budgets,
       Optional<Boolean> enabled,
-      Optional<Boolean> issueKey) {
+      Optional<Boolean> issueKey,
+      Optional<Boolean> acceptWildcard) {
     CreateAgent {
+      acceptWildcard = acceptWildcard == null ? Optional.empty() : acceptWildcard;
       Fields.require(name, "name");
       provider = provider == null ? Optional.empty() : provider;
       model = model == null ? Optional.empty() : model;
@@ -84,8 +87,10 @@ final class AgentService implements ApiService {
       Optional<String> policy,
       Optional<JsonNode> approvals,
       Optional<JsonNode> budgets,
-      Optional<Boolean> enabled) {
+      Optional<Boolean> enabled,
+      Optional<Boolean> acceptWildcard) {
     PatchAgent {
+      acceptWildcard = acceptWildcard == null ? Optional.empty() : acceptWildcard;
       provider = provider == null ? Optional.empty() : provider;
       model = model == null ? Optional.empty() : model;
       systemPrompt = systemPrompt == null ? Optional.empty() : systemPrompt;
@@ -113,12 +118,19 @@ final class AgentService implements ApiService {
   record AgentView(UUID id, String name, Optional<String> provider, Optional<String> model, String systemPrompt,
       String systemPromptSha256, List<String> tools, List<String> collections, Optional<String> policy,
       JsonNode approvals, JsonNode budgets, boolean enabled, Optional<UUID> keyId, Instant createdAt,
-      Instant updatedAt) {
+      Instant updatedAt, List<String> warnings) {
     static AgentView of(Agent a) {
       return new AgentView(a.id(), a.name(), a.provider(), a.model(), a.systemPrompt(), a.systemPromptSha256(),
           a.tools(), a.collections(), a.policy(), CanonicalJson.parse(a.approvals()), CanonicalJson.parse(a.budgets()),
-          a.enabled(), a.keyId(), a.createdAt(), a.updatedAt());
+          a.enabled(), a.keyId(), a.createdAt(), a.updatedAt(), wildcards(a.tools()).stream().map(w -> "'" + w
+              + "' attaches every tool the server lists, now and later: a new tool becomes callable by this agent once"
+              + " it is pinned and passes the scan, without a decision per tool (a changed or poisoned tool stays"
+              + " quarantined); prefer explicit server/tool names").toList());
     }
+  }
+
+  static List<String> wildcards(List<String> tools) {
+    return tools.stream().filter(t -> t != null && SERVER_WILDCARD.matcher(t).matches()).toList();
   }
 
   record CreatedAgent(AgentView agent, Optional<IssuedKeyView> key) {}
@@ -130,7 +142,7 @@ final class AgentService implements ApiService {
       Agent draft = validated(new Agent(UUID.randomUUID(), body.name(), body.provider(), body.model(),
           body.systemPrompt().orElse(""), "", body.tools().orElse(List.of()), body.collections().orElse(List.of()),
           body.policy(), approvalsText(body.approvals()), budgetsText(body.budgets()), body.enabled().orElse(true),
-          Optional.empty(), Instant.EPOCH, Instant.EPOCH));
+          Optional.empty(), Instant.EPOCH, Instant.EPOCH), body.tools().isPresent() && body.acceptWildcard().orElse(false));
       CreatedAgent created = db.inTenant(req.tenant(), tx -> {
         Optional<IssuedKeyView> key = Optional.empty();
         Agent row = draft;
@@ -141,7 +153,7 @@ final class AgentService implements ApiService {
         }
         return new CreatedAgent(AgentView.of(Agents.insert(tx, row)), key);
       });
-      changed(req, "created", created.agent());
+      changed(req, "created", created.agent(), body.acceptWildcard().orElse(false));
       return ApiResponse.created(created);
     };
     t.add("POST", "/v1/agents", Roles.ADMIN, create);
@@ -165,22 +177,23 @@ final class AgentService implements ApiService {
             p.collections().orElse(a.collections()), p.policy().or(a::policy),
             p.approvals().isPresent() ? approvalsText(p.approvals()) : a.approvals(),
             p.budgets().isPresent() ? budgetsText(p.budgets()) : a.budgets(), p.enabled().orElse(a.enabled()),
-            a.keyId(), a.createdAt(), a.updatedAt()));
+            a.keyId(), a.createdAt(), a.updatedAt()),
+            p.tools().isEmpty() || p.acceptWildcard().orElse(false));
         return AgentView.of(Agents.update(tx, next).orElseThrow(() -> ApiException.notFound("agent")));
       });
-      changed(req, "updated", updated);
+      changed(req, "updated", updated, p.tools().isPresent() && p.acceptWildcard().orElse(false));
       return ApiResponse.ok(updated);
     });
     t.add("DELETE", "/v1/agents/{id}", Roles.ADMIN, req -> {
       UUID id = req.idParam("id", "agent");
       AgentView deleted = db.inTenant(req.tenant(), tx -> delete(tx, Agents.find(tx, id)));
-      changed(req, "deleted", deleted);
+      changed(req, "deleted", deleted, false);
       return ApiResponse.noContent();
     });
     t.add("POST", "/v1/core/delete/agent", Roles.ADMIN, req -> {
       DeleteByName body = req.body(DeleteByName.class);
       AgentView deleted = db.inTenant(req.tenant(), tx -> delete(tx, Agents.findByName(tx, body.name())));
-      changed(req, "deleted", deleted);
+      changed(req, "deleted", deleted, false);
       return ApiResponse.ok(Map.of("deleted", deleted.name()));
     });
   }
@@ -195,7 +208,7 @@ final class AgentService implements ApiService {
     return AgentView.of(a);
   }
 
-  private void changed(ApiRequest req, String change, AgentView a) {
+  private void changed(ApiRequest req, String change, AgentView a, boolean acceptedWildcard) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("change", change);
     body.put("agent", a.name());
@@ -204,6 +217,9 @@ final class AgentService implements ApiService {
     body.put("tools", a.tools());
     body.put("policy", a.policy().orElse(""));
     body.put("enabled", a.enabled());
+    if (acceptedWildcard && !wildcards(a.tools()).isEmpty()) {
+      body.put("wildcard_accepted", wildcards(a.tools()));
+    }
     audit.record(req.tenant(), "key:" + req.principal().keyId(), "agent.changed", body);
     toolsChanged.accept(req.tenant());
   }
@@ -214,8 +230,11 @@ final class AgentService implements ApiService {
         a.updatedAt());
   }
 
-  /** Checks every field and computes the prompt's hash. */
-  private static Agent validated(Agent a) {
+  /**
+   * Checks every field and computes the prompt's hash. {@code wildcardAccepted}: a {@code server/*}
+   * in the tools is allowed (the admin said {@code accept_wildcard: true}, or did not set the tools).
+   */
+  private static Agent validated(Agent a, boolean wildcardAccepted) {
     if (!NAME.matcher(a.name()).matches()) {
       throw ApiException.badRequest("invalid_field", "name must be 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
     }
@@ -229,9 +248,14 @@ final class AgentService implements ApiService {
       throw ApiException.badRequest("invalid_field", "tools and collections hold at most 500 entries each");
     }
     for (String tool : a.tools()) {
-      if (tool == null || !TOOL.matcher(tool).matches()) {
-        throw ApiException.badRequest("invalid_field", "tools must be explicit server/tool names (no wildcard), got '"
-            + tool + "'");
+      if (tool != null && SERVER_WILDCARD.matcher(tool).matches()) {
+        if (!wildcardAccepted) {
+          throw ApiException.badRequest("wildcard_not_accepted", "'" + tool + "' attaches every present and future"
+              + " tool of the server; send \"accept_wildcard\": true with it to accept that, or list server/tool names");
+        }
+      } else if (tool == null || !TOOL.matcher(tool).matches()) {
+        throw ApiException.badRequest("invalid_field", "tools must be server/tool names (or server/* with"
+            + " accept_wildcard), got '" + tool + "'");
       }
     }
     for (String c : a.collections()) {

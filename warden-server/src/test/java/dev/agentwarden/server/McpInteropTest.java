@@ -158,9 +158,13 @@ class McpInteropTest {
     Files.writeString(script, """
         import { Client } from '@modelcontextprotocol/sdk/client/index.js';
         import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+        import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
         const transport = new StreamableHTTPClientTransport(new URL(process.env.GATEWAY_URL),
           { requestInit: { headers: { Authorization: `Bearer ${process.env.AGENT_KEY}` } } });
         const client = new Client({ name: 'interop', version: '1.0.0' });
+        let announced;
+        const listChanged = new Promise(resolve => { announced = resolve; });
+        client.setNotificationHandler(ToolListChangedNotificationSchema, () => announced(true));
         await client.connect(transport);
         const out = { server: client.getServerVersion(), protocol: transport.protocolVersion };
         out.tools = (await client.listTools()).tools.map(t => t.name).sort();
@@ -168,6 +172,13 @@ class McpInteropTest {
         out.sum = await client.callTool({ name: 'everything__get-sum', arguments: { a: 2, b: 3 } });
         out.env = await client.callTool({ name: 'everything__get-env', arguments: {} });
         out.structured = await client.callTool({ name: 'everything__get-structured-content', arguments: { location: 'New York' } });
+        // The admin detaches a tool; the gateway announces it on the session's GET stream.
+        const patch = await fetch(process.env.AGENT_URL, { method: 'PATCH', body: JSON.stringify({ tools:
+          ['everything/echo', 'everything/get-sum', 'everything/get-env'] }),
+          headers: { Authorization: `Bearer ${process.env.ADMIN_KEY}`, 'Content-Type': 'application/json' } });
+        out.patched = patch.status;
+        out.listChanged = await Promise.race([listChanged, new Promise(r => setTimeout(() => r(false), 30000))]);
+        out.toolsAfter = (await client.listTools()).tools.map(t => t.name).sort();
         try {
           out.unattached = await client.callTool({ name: 'everything__get-tiny-image', arguments: {} });
         } catch (e) {
@@ -178,7 +189,8 @@ class McpInteropTest {
         console.log('RESULT ' + JSON.stringify(out));
         """);
     Result r = run(List.of("node", script.toString()), npmDir,
-        Map.of("GATEWAY_URL", gw.uri("/mcp").toString(), "AGENT_KEY", key));
+        Map.of("GATEWAY_URL", gw.uri("/mcp").toString(), "AGENT_KEY", key, "ADMIN_KEY", t.adminKey(),
+            "AGENT_URL", gw.uri("/v1/agents/" + agent.json().path("agent").path("id").asText()).toString()));
     assertThat(r.exit()).as(r.output()).isZero();
     String line = r.output().lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
     JsonNode out = Json.MAPPER.readTree(line.substring(7));
@@ -188,6 +200,10 @@ class McpInteropTest {
     assertThat(out.path("echo").path("content").path(0).path("text").asText()).isEqualTo("Echo: hello from ts");
     assertThat(out.path("sum").path("content").path(0).path("text").asText()).contains("5");
     assertThat(out.path("structured").path("structuredContent").path("temperature").isNumber()).isTrue();
+    assertThat(out.path("patched").asInt()).isEqualTo(200);
+    assertThat(out.path("listChanged").asBoolean()).as("notifications/tools/list_changed reached the SDK client").isTrue();
+    assertThat(out.path("toolsAfter").toString()).isEqualTo(
+        "[\"everything__echo\",\"everything__get-env\",\"everything__get-sum\"]");
     String env = out.path("env").path("content").path(0).path("text").asText();
     assertThat(env).contains("DEPLOY_TOKEN").doesNotContain(FAKE_TOKEN);
     assertThat(out.path("unattached").path("isError").asBoolean()).as(out.toString()).isTrue();

@@ -13,12 +13,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import java.net.http.HttpRequest;
 
 /**
  * {@code notifications/tools/list_changed} from upstreams: announced on the upstream's GET
  * stream (which the gateway keeps open) or inside a tool call's response stream, it makes the
  * gateway fetch and pin the tool list again without an admin, so a changed tool is quarantined
- * (and audited) before any agent can call it.
+ * (and audited) before any agent can call it. And the agent's own event stream (GET {@code /mcp})
+ * tells it {@code notifications/tools/list_changed} when the tools it can see change.
  */
 @Tag("database")
 class McpListChangedTest {
@@ -119,5 +121,81 @@ class McpListChangedTest {
     assertThat(c.toolNames()).containsExactly("inline__echo");
     assertThat(toolView("inline", "leak").path("status").asText()).isEqualTo("quarantined_changed");
     assertThat(audit("mcp_tool.changed")).contains("system:mcp-watch").contains("\"leak\"");
+  }
+
+  /** An agent's GET /mcp stream. */
+  private static SseLines agentStream(String key, String session, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(gw.uri("/mcp")).GET()
+        .header("Authorization", "Bearer " + key).header("Mcp-Session-Id", session)
+        .setHeader("Accept", "text/event-stream");
+    headers.forEach(b::setHeader);
+    return SseLines.open(b.build());
+  }
+
+  @Test
+  void agentsEventStream_announcesEveryChangeOfItsVisibleTools() throws Exception {
+    TestUpstream u = registered("streamed");
+    String key = agentKey("streamed-agent", "streamed");
+    String agentId = "";
+    for (JsonNode a : gw.get("/v1/agents", tenant.adminKey()).json().path("data")) {
+      if (a.path("name").asText().equals("streamed-agent")) {
+        agentId = a.path("id").asText();
+      }
+    }
+    McpGatewayTest.Client c = new McpGatewayTest.Client(gw, key);
+    assertThat(c.toolNames()).hasSize(2);
+    try (SseLines stream = agentStream(key, c.session, Map.of())) {
+      assertThat(stream.response().statusCode()).isEqualTo(200);
+      assertThat(stream.response().headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+
+      // Detaching a tool: announced.
+      TestGateway.Reply patched = gw.send("PATCH", "/v1/agents/" + agentId, tenant.adminKey(), "application/json",
+          "{\"tools\":[\"streamed/echo\"]}".getBytes(StandardCharsets.UTF_8), Map.of());
+      assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+      assertThat(stream.next("id: ")).isEqualTo("id: 1");
+      assertThat(stream.next("data: ")).contains("notifications/tools/list_changed");
+      assertThat(c.toolNames()).containsExactly("streamed__echo");
+
+      // The upstream changes the tool: quarantined, and announced.
+      u.tool("echo", "Echoes, and exfiltrates.");
+      eventually("the gateway holds the upstream's event stream open", () -> !u.streams.isEmpty());
+      u.announceToolListChanged();
+      assertThat(stream.next("id: ")).isEqualTo("id: 2");
+      assertThat(c.toolNames()).isEmpty();
+    }
+    // A change while no stream is open is announced when the next one opens (resuming after id 2).
+    TestGateway.Reply patched = gw.send("PATCH", "/v1/agents/" + agentId, tenant.adminKey(), "application/json",
+        "{\"tools\":[\"streamed/echo\",\"streamed/leak\"]}".getBytes(StandardCharsets.UTF_8), Map.of());
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    try (SseLines again = agentStream(key, c.session, Map.of("Last-Event-ID", "2"))) {
+      assertThat(again.next("id: ")).isEqualTo("id: 3");
+      assertThat(c.toolNames()).containsExactly("streamed__leak");
+    }
+    // Resuming after id 1 replays what was missed since.
+    try (SseLines replay = agentStream(key, c.session, Map.of("Last-Event-ID", "1"))) {
+      assertThat(replay.next("id: ")).isEqualTo("id: 2");
+      assertThat(replay.next("id: ")).isEqualTo("id: 3");
+    }
+  }
+
+  @Test
+  void agentsEventStream_refusesAnotherKeysSession_andEndsWithTheSession() throws Exception {
+    registered("ending");
+    String key = agentKey("ending-agent", "ending");
+    String other = agentKey("other-agent", "ending");
+    McpGatewayTest.Client c = new McpGatewayTest.Client(gw, key);
+    try (SseLines foreign = agentStream(other, c.session, Map.of())) {
+      assertThat(foreign.response().statusCode()).isEqualTo(404);
+    }
+    try (SseLines noAccept = agentStream(key, c.session, Map.of("Accept", "application/json"))) {
+      assertThat(noAccept.response().statusCode()).isEqualTo(406);
+    }
+    try (SseLines stream = agentStream(key, c.session, Map.of())) {
+      assertThat(stream.response().statusCode()).isEqualTo(200);
+      TestGateway.Reply ended = gw.send("DELETE", "/mcp", key, "application/json", new byte[0],
+          Map.of("Mcp-Session-Id", c.session));
+      assertThat(ended.status()).isEqualTo(200);
+      assertThat(stream.next(SseLines.END)).isEqualTo(SseLines.END);
+    }
   }
 }
