@@ -191,13 +191,12 @@ public final class Gateway implements AutoCloseable {
   private static List<ApiService> modelServices(
       Database db, CredentialBroker credentials, ProviderRegistry providers, TenantPolicies policies, AuditLog audit,
       Clock clock) {
-    ModelAgents agents = new StoreModelAgents(db);
-    ModelProxyService proxy = new ModelProxyService(providers, credentials, db, agents,
-        // Upstreams are governed by the tenant's default policy (deny-all until it has one).
-        policies::defaultNetwork,
+    StoreModelAgents agents = new StoreModelAgents(db);
+    // Upstreams are governed by the tenant's default policy (deny-all until it has one).
+    ModelProxyService proxy = new ModelProxyService(providers, credentials, db, agents, policies,
         dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),
         ModelCallAudit.toChain(audit), clock, java.time.Duration.ofSeconds(60));
-    return List.of(proxy, new BudgetService(db, agents, clock));
+    return List.of(proxy, new BudgetService(db, agents, clock), new TenantSettingsService(db, audit));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.agentwarden.server;
 
 import dev.agentwarden.core.scan.injection.InjectionPolicy;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -14,6 +15,7 @@ import java.util.UUID;
  * @param systemPromptSha256 the pinned system prompt's hash; empty when it has none
  * @param injection its injection verdict settings
  * @param budget its own limits (requests per minute, tokens per day, spend per month)
+ * @param updatedAt the version of its row, which a cached copy is checked against
  */
 record ModelAgent(
     UUID id,
@@ -23,7 +25,8 @@ record ModelAgent(
     Optional<String> systemPromptSha256,
     InjectionPolicy injection,
     boolean enabled,
-    Limits budget) {
+    Limits budget,
+    Instant updatedAt) {
 
   ModelAgent {
     models = List.copyOf(models);

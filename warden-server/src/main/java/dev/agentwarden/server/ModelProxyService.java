@@ -21,11 +21,15 @@ import dev.agentwarden.core.scan.ScanKind;
 import dev.agentwarden.core.scan.injection.Action;
 import dev.agentwarden.core.scan.injection.UntrustedContent;
 import dev.agentwarden.core.scan.injection.Verdict;
+import dev.agentwarden.core.vault.VaultException;
 import dev.agentwarden.egress.EgressClient;
 import dev.agentwarden.egress.EgressException;
 import dev.agentwarden.egress.EgressStream;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.ModelBudgets;
+import dev.agentwarden.store.ModelCallState;
+import dev.agentwarden.store.Tx;
+import java.sql.SQLException;
 import dev.agentwarden.store.Provider;
 import dev.agentwarden.store.ProviderRegistry;
 import java.io.BufferedReader;
@@ -44,7 +48,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The OpenAI-compatible model proxy: {@code POST /v1/chat/completions} and {@code GET
@@ -60,11 +66,13 @@ final class ModelProxyService implements ApiService {
   static final long MAX_ANSWER_BYTES = 16L * 1024 * 1024;
   private static final int MAX_ERROR_BYTES = 64 * 1024;
 
+  private static final int MAX_CACHED_PROVIDERS = 10_000;
+
   private final ProviderRegistry providers;
   private final CredentialBroker credentials;
   private final Database db;
-  private final ModelAgents agents;
-  private final Function<TenantId, NetworkPolicy> upstreamPolicy;
+  private final StoreModelAgents agents;
+  private final TenantPolicies policies;
   private final ContentScanner scanner;
   private final PriceTable prices;
   private final ModelCallAudit audit;
@@ -72,15 +80,23 @@ final class ModelProxyService implements ApiService {
   private final Map<String, ProviderAdapter> adapters;
   private final SecureRandom random = new SecureRandom();
   private final Duration readTimeout;
+  /**
+   * Provider rows by tenant and name. A cached row is used only after {@link ModelCallState}
+   * showed, in the call's own transaction, that the row still has the same id and version; the
+   * enabled flag is taken from that read, never from the cache.
+   */
+  private final Map<ProviderKey, Provider> providerCache = new ConcurrentHashMap<>();
 
-  ModelProxyService(ProviderRegistry providers, CredentialBroker credentials, Database db, ModelAgents agents,
-      Function<TenantId, NetworkPolicy> upstreamPolicy, ContentScanner scanner, PriceTable prices, ModelCallAudit audit,
-      Clock clock, Duration readTimeout) {
+  private record ProviderKey(TenantId tenant, String name) {}
+
+  ModelProxyService(ProviderRegistry providers, CredentialBroker credentials, Database db, StoreModelAgents agents,
+      TenantPolicies policies, ContentScanner scanner, PriceTable prices, ModelCallAudit audit, Clock clock,
+      Duration readTimeout) {
     this.providers = providers;
     this.credentials = credentials;
     this.db = db;
     this.agents = agents;
-    this.upstreamPolicy = upstreamPolicy;
+    this.policies = policies;
     this.scanner = scanner;
     this.prices = prices;
     this.audit = audit;
@@ -97,34 +113,31 @@ final class ModelProxyService implements ApiService {
   }
 
   /** Everything one call needs after the agent and provider were resolved. */
-  private record Call(ApiRequest req, ModelAgent agent, Provider provider, ProviderAdapter adapter, String model,
-      boolean stream, boolean clientWantsUsage, ObjectNode record) {}
+  private record Call(ApiRequest req, ModelAgent agent, Provider provider, ProviderAdapter adapter,
+      NetworkPolicy network, String model, boolean stream, boolean clientWantsUsage, ObjectNode record,
+      Optional<ContentLog> content) {}
+
+  /** What admission resolved for one call. */
+  private record Admission(ModelAgent agent, Provider provider, ProviderAdapter adapter, NetworkPolicy network,
+      boolean contentLogging) {}
 
   private ApiResponse chat(ApiRequest req) {
     ObjectNode record = JsonNodeFactory.instance.objectNode();
     record.put("request_id", req.requestId());
-    Optional<ModelAgent> agent = Optional.empty();
+    AtomicReference<ModelAgent> agent = new AtomicReference<>();
     try {
-      agent = Optional.of(agentOf(req));
-      record.put("agent_id", agent.get().id().toString());
-      record.put("agent", agent.get().name());
       ObjectNode body = parseBody(req);
       String model = body.path("model").asText();
       record.put("model", model);
-      Provider provider = providerFor(req.tenant(), agent.get(), model);
-      record.put("provider", provider.name());
-      ProviderAdapter adapter = adapters.get(provider.kind());
-      if (adapter == null) {
-        throw new ApiException(501, "provider_kind_unsupported",
-            "providers of kind " + provider.kind() + " cannot serve chat completions yet");
-      }
       boolean stream = body.path("stream").asBoolean(false);
       record.put("stream", stream);
-      admit(req.tenant(), agent.get());
+      Admission admitted = admit(req, model, record, agent::set);
       ArrayNode messages = (ArrayNode) body.get("messages");
-      checkDrift(agent.get(), messages);
-      record.set("verdicts", screenInput(agent.get(), messages));
+      checkDrift(admitted.agent(), messages);
+      record.set("verdicts", screenInput(admitted.agent(), messages));
       record.put("redactions_in", redactOutgoing(messages));
+      Optional<ContentLog> content = admitted.contentLogging()
+          ? Optional.of(ContentLog.of(messages, scanner, record)) : Optional.empty();
       byte[] prompt = CanonicalJson.canonicalize(messages);
       record.put("prompt_sha256", sha256(prompt));
       record.put("prompt_chars", prompt.length);
@@ -132,13 +145,14 @@ final class ModelProxyService implements ApiService {
       if (stream) {
         body.withObject("stream_options").put("include_usage", true);
       }
-      Call call = new Call(req, agent.get(), provider, adapter, model, stream, wantsUsage, record);
+      Call call = new Call(req, admitted.agent(), admitted.provider(), admitted.adapter(), admitted.network(), model,
+          stream, wantsUsage, record, content);
       return stream ? streamed(call, body) : whole(call, body);
     } catch (RuntimeException e) {
       ApiException problem = Problems.classify(e);
       record.put("outcome", "refused");
       record.put("code", problem.code());
-      recordCall(req, agent, record);
+      recordCall(req, Optional.ofNullable(agent.get()), record);
       throw problem.status() >= 500 && !(e instanceof ApiException) ? e : problem;
     }
   }
@@ -179,21 +193,34 @@ final class ModelProxyService implements ApiService {
     return (ObjectNode) body;
   }
 
-  private Provider providerFor(TenantId tenant, ModelAgent agent, String model) {
-    String name = agent.provider().orElseThrow(() ->
-        ApiException.forbidden("agent_has_no_provider", "agent " + agent.name() + " has no model provider"));
-    Provider provider = providers.requireEnabled(tenant, name);
-    boolean agentAllows = agent.models().isEmpty() || agent.models().contains(model);
-    if (!agentAllows || !provider.allowsModel(model)) {
-      throw ApiException.forbidden("model_not_allowed", "agent " + agent.name() + " may not call model " + shown(model));
-    }
-    return provider;
-  }
-
-  private void admit(TenantId tenant, ModelAgent agent) {
+  /**
+   * Everything a call needs from the database before the provider is called, in one
+   * transaction: the agent of the key and its provider (cached rows, valid only while their
+   * versions match what {@link ModelCallState} reads; the provider's enabled flag is always
+   * read), the model check, the upstream network policy, and the budgets, which count the
+   * request. A refusal inside rolls everything back, so a refused call is not counted.
+   */
+  private Admission admit(ApiRequest req, String model, ObjectNode record, Consumer<ModelAgent> seen) {
     Instant now = clock.instant();
-    db.inTenant(tenant, tx -> {
-      List<ModelBudgets.Budget> budgets = List.of(ModelBudgets.find(tx, ModelBudgets.TENANT),
+    return db.inTenant(req.tenant(), tx -> {
+      ModelCallState state = ModelCallState.read(tx, req.principal().keyId(), TenantPolicies.DEFAULT).orElseThrow(() ->
+          ApiException.forbidden("agent_not_linked", "this agent key is not linked to an agent"));
+      ModelAgent agent = agents.current(tx, req.principal().keyId(), state);
+      seen.accept(agent);
+      record.put("agent_id", agent.id().toString());
+      record.put("agent", agent.name());
+      if (!agent.enabled()) {
+        throw ApiException.forbidden("agent_disabled", "agent " + agent.name() + " is disabled");
+      }
+      Provider provider = providerFor(tx, agent, state, model);
+      record.put("provider", provider.name());
+      ProviderAdapter adapter = adapters.get(provider.kind());
+      if (adapter == null) {
+        throw new ApiException(501, "provider_kind_unsupported",
+            "providers of kind " + provider.kind() + " cannot serve chat completions yet");
+      }
+      NetworkPolicy network = policies.defaultNetwork(tx, state.defaultPolicySha256());
+      List<ModelBudgets.Budget> budgets = List.of(state.tenantBudget(),
           new ModelBudgets.Budget(ModelBudgets.agent(agent.id()), agent.budget().requestsPerMinute(),
               agent.budget().tokensPerDay(), agent.budget().spendPerMonthMicros()));
       Optional<ModelBudgets.Exhausted> exhausted = ModelBudgets.admit(tx, budgets, now);
@@ -205,8 +232,36 @@ final class ModelProxyService implements ApiService {
             "the " + (x.scope().equals(ModelBudgets.TENANT) ? "tenant" : "agent") + " budget " + x.limit() + " ("
                 + x.value() + ") is used up until " + x.resetsAt(), Map.of("Retry-After", Long.toString(retry)));
       }
-      return null;
+      return new Admission(agent, provider, adapter, network, state.contentLogging());
     });
+  }
+
+  private Provider providerFor(Tx tx, ModelAgent agent, ModelCallState state, String model) throws SQLException {
+    String name = agent.provider().orElseThrow(() ->
+        ApiException.forbidden("agent_has_no_provider", "agent " + agent.name() + " has no model provider"));
+    if (state.providerId().isEmpty() || state.providerUpdatedAt().isEmpty()) {
+      throw new VaultException("provider_not_found", "no provider named " + shown(name));
+    }
+    ProviderKey k = new ProviderKey(tx.tenant(), name);
+    Provider provider = providerCache.get(k);
+    if (provider == null || !provider.id().equals(state.providerId().get())
+        || !provider.updatedAt().equals(state.providerUpdatedAt().get())) {
+      provider = ProviderRegistry.find(tx, name).orElseThrow(() ->
+          new VaultException("provider_not_found", "no provider named " + shown(name)));
+      if (providerCache.size() >= MAX_CACHED_PROVIDERS) {
+        providerCache.clear();
+      }
+      providerCache.put(k, provider);
+    }
+    // The incident switch: read in this transaction, so a disabled provider fails at once everywhere.
+    if (!state.providerEnabled() || !provider.enabled()) {
+      throw new VaultException("provider_disabled", "provider " + provider.name() + " is disabled");
+    }
+    boolean agentAllows = agent.models().isEmpty() || agent.models().contains(model);
+    if (!agentAllows || !provider.allowsModel(model)) {
+      throw ApiException.forbidden("model_not_allowed", "agent " + agent.name() + " may not call model " + shown(model));
+    }
+    return provider;
   }
 
   private static void checkDrift(ModelAgent agent, ArrayNode messages) {
@@ -308,9 +363,9 @@ final class ModelProxyService implements ApiService {
     return credentials.provider(call.req().tenant(), call.provider());
   }
 
-  private EgressClient client(TenantId tenant, Provider provider, CredentialBroker.Brokering key) {
+  private EgressClient client(NetworkPolicy network, Provider provider, CredentialBroker.Brokering key) {
     String host = provider.baseUrl().getHost();
-    return EgressClient.builder(upstreamPolicy.apply(tenant))
+    return EgressClient.builder(network)
         // The key goes only to the provider's own host; the vault decrypts it inside the egress
         // step, after egress checked the destination and the secret's allowed_hosts admitted it.
         .credentials(d -> d.url().host().equalsIgnoreCase(host) ? key.headersFor(d) : Map.of())
@@ -325,7 +380,7 @@ final class ModelProxyService implements ApiService {
     long started = System.nanoTime();
     dev.agentwarden.egress.EgressResponse r;
     try {
-      r = client(call.req().tenant(), call.provider(), key).send(call.adapter().chatRequest(call.provider(), body));
+      r = client(call.network(), call.provider(), key).send(call.adapter().chatRequest(call.provider(), body));
     } catch (EgressException e) {
       throw upstreamFailure(e);
     }
@@ -357,6 +412,7 @@ final class ModelProxyService implements ApiService {
         }
       }
     }
+    call.content().ifPresent(c -> c.answer(answer, key));
     // Anything else the upstream put in its answer is scrubbed of the key as well.
     byte[] out = key.scrub(new String(Json.write(answer), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
     long promptTokens = answer.path("usage").path("prompt_tokens").asLong(0);
@@ -386,7 +442,7 @@ final class ModelProxyService implements ApiService {
     CredentialBroker.Brokering key = broker(call);
     EgressStream up;
     try {
-      up = client(call.req().tenant(), call.provider(), key).open(call.adapter().chatRequest(call.provider(), body));
+      up = client(call.network(), call.provider(), key).open(call.adapter().chatRequest(call.provider(), body));
     } catch (EgressException e) {
       throw upstreamFailure(e);
     }
@@ -531,7 +587,7 @@ final class ModelProxyService implements ApiService {
         ObjectNode delta = choice.path("delta").isObject() ? (ObjectNode) choice.get("delta") : null;
         if (delta != null && delta.path("content").isTextual()) {
           GuardedOutput.Result r = output("c" + index).push(delta.get("content").asText());
-          if (!deliver(r, text -> delta.put("content", text))) {
+          if (!deliver("c" + index, r, text -> delta.put("content", text))) {
             return Optional.of(blockedCode(r));
           }
         }
@@ -539,8 +595,9 @@ final class ModelProxyService implements ApiService {
           for (JsonNode tc : delta.path("tool_calls")) {
             JsonNode fn = tc.path("function");
             if (fn.path("arguments").isTextual()) {
-              GuardedOutput.Result r = output("t" + index + "." + tc.path("index").asInt(0)).push(fn.get("arguments").asText());
-              if (!deliver(r, text -> ((ObjectNode) fn).put("arguments", text))) {
+              String id = "t" + index + "." + tc.path("index").asInt(0);
+              GuardedOutput.Result r = output(id).push(fn.get("arguments").asText());
+              if (!deliver(id, r, text -> ((ObjectNode) fn).put("arguments", text))) {
                 return Optional.of(blockedCode(r));
               }
             }
@@ -562,10 +619,11 @@ final class ModelProxyService implements ApiService {
     }
 
     /** Puts released text into the chunk; false (after writing the error event) when blocked. */
-    private boolean deliver(GuardedOutput.Result r, java.util.function.Consumer<String> put) throws IOException {
+    private boolean deliver(String id, GuardedOutput.Result r, Consumer<String> put) throws IOException {
       switch (r) {
         case GuardedOutput.Result.Deliver d -> {
           put.accept(d.text());
+          call.content().ifPresent(c -> c.delivered(id, key.scrub(d.text())));
           delivered.update(d.text().getBytes(StandardCharsets.UTF_8));
           deliveredChars += d.text().length();
           return true;
@@ -588,7 +646,7 @@ final class ModelProxyService implements ApiService {
       if (content != null) {
         GuardedOutput.Result r = content.finish();
         String prefix = delta.path("content").asText("");
-        if (!deliver(r, text -> delta.put("content", prefix + text))) {
+        if (!deliver("c" + index, r, text -> delta.put("content", prefix + text))) {
           return Optional.of(blockedCode(r));
         }
         outputs.put("done.c" + index, content);
@@ -612,7 +670,7 @@ final class ModelProxyService implements ApiService {
         }
         ObjectNode fn = target.withObject("function");
         String prefix = fn.path("arguments").asText("");
-        if (!deliver(r, text -> fn.put("arguments", prefix + text))) {
+        if (!deliver(id, r, text -> fn.put("arguments", prefix + text))) {
           return Optional.of(blockedCode(r));
         }
         outputs.put("done." + id, args);
@@ -636,14 +694,14 @@ final class ModelProxyService implements ApiService {
         ObjectNode delta = choice.putObject("delta");
         if (id.startsWith("c")) {
           choice.put("index", Integer.parseInt(id.substring(1)));
-          if (!deliver(r, text -> delta.put("content", text))) {
+          if (!deliver(id, r, text -> delta.put("content", text))) {
             return Optional.of(blockedCode(r));
           }
         } else {
           choice.put("index", Integer.parseInt(id.substring(1, id.indexOf('.'))));
           ObjectNode fn = delta.putArray("tool_calls").addObject()
               .put("index", Integer.parseInt(id.substring(id.indexOf('.') + 1))).putObject("function");
-          if (!deliver(r, text -> fn.put("arguments", text))) {
+          if (!deliver(id, r, text -> fn.put("arguments", text))) {
             return Optional.of(blockedCode(r));
           }
         }
@@ -717,11 +775,6 @@ final class ModelProxyService implements ApiService {
       List<String> rules, String outcome) {
     long cost = prices.costMicros(call.model(), promptTokens, completionTokens);
     Instant now = clock.instant();
-    db.inTenant(call.req().tenant(), tx -> {
-      ModelBudgets.record(tx, List.of(ModelBudgets.TENANT, ModelBudgets.agent(call.agent().id())), now,
-          promptTokens + completionTokens, cost);
-      return null;
-    });
     ObjectNode r = call.record();
     r.remove("prompt_chars");
     r.put("outcome", outcome);
@@ -732,12 +785,23 @@ final class ModelProxyService implements ApiService {
     r.put("response_sha256", responseSha256);
     ArrayNode redactions = r.putArray("redactions_out");
     rules.forEach(redactions::add);
-    recordCall(call.req(), Optional.of(call.agent()), r);
+    call.content().ifPresent(c -> c.into(r));
+    // Usage and the call's record commit together, in one transaction.
+    db.inTenant(call.req().tenant(), tx -> {
+      ModelBudgets.record(tx, List.of(ModelBudgets.TENANT, ModelBudgets.agent(call.agent().id())), now,
+          promptTokens + completionTokens, cost);
+      audit.modelCalled(tx, "agent:" + call.agent().id(), r);
+      return null;
+    });
   }
 
   private void recordCall(ApiRequest req, Optional<ModelAgent> agent, ObjectNode record) {
+    ContentLog.fit(record);
     String actor = agent.map(a -> "agent:" + a.id()).orElse("key:" + req.principal().keyId());
-    audit.modelCalled(req.tenant(), actor, record);
+    db.inTenant(req.tenant(), tx -> {
+      audit.modelCalled(tx, actor, record);
+      return null;
+    });
   }
 
   // ---- GET /v1/models ----------------------------------------------------------------------
@@ -758,7 +822,7 @@ final class ModelProxyService implements ApiService {
       CredentialBroker.Brokering key = credentials.provider(req.tenant(), provider);
       dev.agentwarden.egress.EgressResponse r;
       try {
-        r = client(req.tenant(), provider, key).send(adapters.get(provider.kind()).modelsRequest(provider));
+        r = client(policies.defaultNetwork(req.tenant()), provider, key).send(adapters.get(provider.kind()).modelsRequest(provider));
       } catch (EgressException e) {
         throw upstreamFailure(e);
       }

@@ -6,6 +6,8 @@ import dev.agentwarden.core.policy.network.NetworkPolicy;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.Policies;
 import dev.agentwarden.store.StoredPolicy;
+import dev.agentwarden.store.Tx;
+import java.sql.SQLException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -41,6 +43,22 @@ final class TenantPolicies {
    */
   NetworkPolicy defaultNetwork(TenantId tenant) {
     return latest(tenant, DEFAULT).map(l -> l.policy().network()).orElseGet(NetworkPolicy::denyAll);
+  }
+
+  /**
+   * As {@link #defaultNetwork(TenantId)}, inside the caller's transaction, for a caller that
+   * already read the SHA-256 of the newest {@code default} version: a document compiled before
+   * is not read again.
+   */
+  NetworkPolicy defaultNetwork(Tx tx, Optional<String> newestSha256) throws SQLException {
+    if (newestSha256.isEmpty()) {
+      return NetworkPolicy.denyAll();
+    }
+    Policy known = compiled.get(newestSha256.get());
+    if (known != null) {
+      return known.network();
+    }
+    return Policies.latest(tx, DEFAULT).map(s -> compiled(s).network()).orElseGet(NetworkPolicy::denyAll);
   }
 
   /** The compiled form of a stored version. */

@@ -208,6 +208,79 @@ class ModelProxyTest {
     assertThat(usage.get(1).path("spend_this_month_micros").asLong()).isPositive();
   }
 
+  @Test
+  void providerDisabledOrAgentChangedInAnotherProcess_appliesAtTheNextCall_despiteTheCachedRows() {
+    assertThat(gw.post("/v1/providers", tenant.adminKey(), "{\"name\":\"cached\",\"kind\":\"openai\",\"base_url\":\""
+        + upstream.baseUrl() + "\",\"api_key\":\"" + PROVIDER_KEY + "\",\"allowed_models\":[\"test-model\"]}").status())
+        .isEqualTo(201);
+    TestGateway.Reply created = gw.post("/v1/agents", tenant.adminKey(), "{\"name\":\"cached\",\"provider\":\"cached\","
+        + "\"model\":\"test-model\",\"system_prompt\":" + quote(SYSTEM) + ",\"issue_key\":true}");
+    String key = created.json().path("key").path("secret").asText();
+    String agentId = created.json().path("agent").path("id").asText();
+    // This process caches the agent and provider rows.
+    assertThat(gw.post("/v1/chat/completions", key, chatBody(SYSTEM, "say hello", false)).status()).isEqualTo(200);
+    try (TestGateway other = TestGateway.secondOn(gw, Map.of())) {
+      // The incident switch, thrown in another process: the very next call here fails closed.
+      assertThat(other.send("PATCH", "/v1/providers/cached", tenant.adminKey(), "application/json",
+          "{\"enabled\":false}".getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(200);
+      TestGateway.Reply disabled = gw.post("/v1/chat/completions", key, chatBody(SYSTEM, "say hello", false));
+      assertThat(disabled.status()).isEqualTo(403);
+      assertThat(disabled.code()).isEqualTo("provider_disabled");
+      assertThat(other.send("PATCH", "/v1/providers/cached", tenant.adminKey(), "application/json",
+          "{\"enabled\":true}".getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(200);
+      assertThat(gw.post("/v1/chat/completions", key, chatBody(SYSTEM, "say hello", false)).status()).isEqualTo(200);
+      // A new pinned prompt set in another process: the old one is drift at the very next call.
+      assertThat(other.send("PATCH", "/v1/agents/" + agentId, tenant.adminKey(), "application/json",
+          ("{\"system_prompt\":" + quote(SYSTEM + " v2") + "}").getBytes(StandardCharsets.UTF_8), Map.of()).status())
+          .isEqualTo(200);
+      assertThat(gw.post("/v1/chat/completions", key, chatBody(SYSTEM, "say hello", false)).code()).isEqualTo("prompt_drift");
+      assertThat(gw.post("/v1/chat/completions", key, chatBody(SYSTEM + " v2", "say hello", false)).status()).isEqualTo(200);
+      // Disabling the agent in another process refuses at once as well.
+      assertThat(other.send("PATCH", "/v1/agents/" + agentId, tenant.adminKey(), "application/json",
+          "{\"enabled\":false}".getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(200);
+      assertThat(gw.post("/v1/chat/completions", key, chatBody(SYSTEM + " v2", "say hello", false)).code())
+          .isEqualTo("agent_disabled");
+    }
+  }
+
+  @Test
+  void contentLogging_isOffByDefault_andWhenOn_storesRedactedContent_neverASecret() throws Exception {
+    TestGateway.NewTenant t = gw.createTenant("content-log");
+    String pinnedSecret = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";
+    String system = "You are the billing helper. Use the token " + pinnedSecret + " for lookups.";
+    String key = tenantWithAgent(t, system);
+    assertThat(gw.get("/v1/settings", t.adminKey()).json().path("content_logging").asBoolean()).isFalse();
+    assertThat(gw.post("/v1/chat/completions", key, chatBody(system, "say hello", false)).status()).isEqualTo(200);
+    assertThat(modelEvents(t)).allSatisfy(e -> assertThat(e.path("body").has("content")).isFalse());
+    assertThat(modelEvents(t).toString()).doesNotContain("say hello").doesNotContain("How can I help");
+
+    // Only an admin may turn it on; the change is audited.
+    assertThat(gw.send("PATCH", "/v1/settings", key, "application/json",
+        "{\"content_logging\":true}".getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(403);
+    TestGateway.Reply on = gw.send("PATCH", "/v1/settings", t.adminKey(), "application/json",
+        "{\"content_logging\":true}".getBytes(StandardCharsets.UTF_8), Map.of());
+    assertThat(on.status()).as(on.body()).isEqualTo(200);
+    assertThat(on.json().path("content_logging").asBoolean()).isTrue();
+    assertThat(gw.get("/v1/audit/events?type=tenant.settings_changed", t.adminKey()).json().path("data"))
+        .singleElement().satisfies(e -> assertThat(e.path("body").path("content_logging").asBoolean()).isTrue());
+
+    String secret = OpenAiTestUpstream.PLANTED_SECRET;
+    assertThat(gw.post("/v1/chat/completions", key, chatBody(system, "my token is " + secret + " ok?", false)).status())
+        .isEqualTo(200);
+    assertThat(rawAs(key, chatBody(system, "stream_secret", true)).statusCode()).isEqualTo(200);
+    assertThat(gw.post("/v1/chat/completions", key, chatBody(system, "echo_key", false)).status()).isEqualTo(502);
+    JsonNode events = modelEvents(t);
+    String all = events.toString();
+    assertThat(all).contains("my token is ").contains("Hello! How can I help?").contains("Here is the token: ")
+        .contains("You are the billing helper. Use the token ").contains("REDACTED");
+    for (String s : List.of(secret, secret.substring(4, 25), secret.substring(9, 25), pinnedSecret,
+        pinnedSecret.substring(4, 24), PROVIDER_KEY, PROVIDER_KEY.substring(10))) {
+      assertThat(all).doesNotContain(s);
+    }
+    assertThat(events).anySatisfy(e -> assertThat(e.path("body").path("content").path("response").toString())
+        .contains("keep it safe."));
+  }
+
   // ---- with the official openai npm client -----------------------------------------------
 
   @Test
@@ -258,12 +331,34 @@ class ModelProxyTest {
 
   // ---- helpers -----------------------------------------------------------------------------
 
-  private static HttpResponse<String> raw(String body) throws IOException, InterruptedException {
+  private static HttpResponse<String> rawAs(String key, String body) throws IOException, InterruptedException {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     return client.send(HttpRequest.newBuilder(gw.uri("/v1/chat/completions"))
-        .header("Authorization", "Bearer " + agentKey).header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
         .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A default policy for the local upstream, a provider and one agent with {@code system} pinned; its key. */
+  private static String tenantWithAgent(TestGateway.NewTenant t, String system) {
+    assertThat(gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml",
+        "name: default\nnetwork:\n  allow:\n    - cidr: 127.0.0.1/32\n      schemes: [http]\n      ports: [\"*\"]\n"
+            .getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(201);
+    assertThat(gw.post("/v1/providers", t.adminKey(), "{\"name\":\"up\",\"kind\":\"openai\",\"base_url\":\""
+        + upstream.baseUrl() + "\",\"api_key\":\"" + PROVIDER_KEY + "\",\"allowed_models\":[\"test-model\"]}").status())
+        .isEqualTo(201);
+    TestGateway.Reply r = gw.post("/v1/agents", t.adminKey(), "{\"name\":\"agent\",\"provider\":\"up\","
+        + "\"model\":\"test-model\",\"system_prompt\":" + quote(system) + ",\"issue_key\":true}");
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return r.json().path("key").path("secret").asText();
+  }
+
+  private static JsonNode modelEvents(TestGateway.NewTenant t) {
+    return gw.get("/v1/audit/events?type=model.called&limit=500", t.adminKey()).json().path("data");
+  }
+
+  private static HttpResponse<String> raw(String body) throws IOException, InterruptedException {
+    return rawAs(agentKey, body);
   }
 
   private static List<String> events(String body) {

@@ -7,7 +7,9 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -66,36 +68,78 @@ public final class ModelBudgets {
 
   /**
    * Counts one request against each budget's scope, unless a limit is reached: then the limit
-   * is named and the caller must let the transaction roll back, so nothing is counted.
+   * is named and the caller must let the transaction roll back, so nothing is counted. One round
+   * trip: every counter of every scope is incremented by one statement that returns the new
+   * totals, and the limits are checked on those (tenant first, then the agent; per scope tokens,
+   * then spend, then requests).
    */
   public static Optional<Exhausted> admit(Tx tx, List<Budget> budgets, Instant at) throws SQLException {
+    if (budgets.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Object> args = new ArrayList<>();
+    StringBuilder values = new StringBuilder();
+    for (Budget b : budgets) {
+      for (Object[] period : periods(at)) {
+        values.append(values.isEmpty() ? "" : ", ").append("(?, ?, ?, ?, 1, 0, 0)");
+        args.addAll(List.of(tx.tenant(), b.scope(), period[0], period[1]));
+      }
+    }
+    Map<String, long[]> totals = new HashMap<>();
+    for (Map.Entry<String, long[]> row : tx.query(
+        "insert into model_usage (tenant_id, scope, period, period_start, requests, tokens, spend_micros)"
+            + " values " + values + CONFLICT + " returning scope, period, requests, tokens, spend_micros",
+        rs -> Map.entry(rs.getString("scope") + "/" + rs.getString("period"),
+            new long[] {rs.getLong("requests"), rs.getLong("tokens"), rs.getLong("spend_micros")}),
+        args.toArray())) {
+      totals.put(row.getKey(), row.getValue());
+    }
     for (Budget b : budgets) {
       String scope = b.scope();
-      Usage u = usage(tx, scope, at);
-      if (b.tokensPerDay().isPresent() && u.tokensToday() >= b.tokensPerDay().getAsLong()) {
+      long[] minute = totals.get(scope + "/minute");
+      long[] day = totals.get(scope + "/day");
+      long[] month = totals.get(scope + "/month");
+      if (b.tokensPerDay().isPresent() && day[1] >= b.tokensPerDay().getAsLong()) {
         return Optional.of(new Exhausted(scope, "tokens_per_day", b.tokensPerDay().getAsLong(), dayStart(at).plus(1, ChronoUnit.DAYS)));
       }
-      if (b.spendPerMonthMicros().isPresent() && u.spendThisMonthMicros() >= b.spendPerMonthMicros().getAsLong()) {
+      if (b.spendPerMonthMicros().isPresent() && month[2] >= b.spendPerMonthMicros().getAsLong()) {
         return Optional.of(new Exhausted(scope, "spend_per_month", b.spendPerMonthMicros().getAsLong(),
             monthStart(at).atZone(ZoneOffset.UTC).plusMonths(1).toInstant()));
       }
-      long requests = add(tx, scope, "minute", minuteStart(at), 1, 0, 0);
-      if (b.requestsPerMinute().isPresent() && requests > b.requestsPerMinute().getAsLong()) {
+      if (b.requestsPerMinute().isPresent() && minute[0] > b.requestsPerMinute().getAsLong()) {
         return Optional.of(new Exhausted(scope, "requests_per_minute", b.requestsPerMinute().getAsLong(),
             minuteStart(at).plus(1, ChronoUnit.MINUTES)));
       }
-      add(tx, scope, "day", dayStart(at), 1, 0, 0);
-      add(tx, scope, "month", monthStart(at), 1, 0, 0);
     }
     return Optional.empty();
   }
 
-  /** Adds the tokens and spend of a finished call to each scope. */
+  /** Adds the tokens and spend of a finished call to each scope, in one statement. */
   public static void record(Tx tx, List<String> scopes, Instant at, long tokens, long spendMicros) throws SQLException {
-    for (String scope : scopes) {
-      add(tx, scope, "day", dayStart(at), 0, tokens, spendMicros);
-      add(tx, scope, "month", monthStart(at), 0, tokens, spendMicros);
+    if (scopes.isEmpty()) {
+      return;
     }
+    List<Object> args = new ArrayList<>();
+    StringBuilder values = new StringBuilder();
+    for (String scope : scopes) {
+      for (Object[] period : periods(at)) {
+        if (period[0].equals("minute")) {
+          continue;
+        }
+        values.append(values.isEmpty() ? "" : ", ").append("(?, ?, ?, ?, 0, ?, ?)");
+        args.addAll(List.of(tx.tenant(), scope, period[0], period[1], tokens, spendMicros));
+      }
+    }
+    tx.update("insert into model_usage (tenant_id, scope, period, period_start, requests, tokens, spend_micros)"
+        + " values " + values + CONFLICT, args.toArray());
+  }
+
+  private static final String CONFLICT = " on conflict (tenant_id, scope, period, period_start) do update set"
+      + " requests = model_usage.requests + excluded.requests, tokens = model_usage.tokens + excluded.tokens,"
+      + " spend_micros = model_usage.spend_micros + excluded.spend_micros";
+
+  private static Object[][] periods(Instant at) {
+    return new Object[][] {{"minute", minuteStart(at)}, {"day", dayStart(at)}, {"month", monthStart(at)}};
   }
 
   public static Usage usage(Tx tx, String scope, Instant at) throws SQLException {
@@ -112,15 +156,6 @@ public final class ModelBudgets {
         "select scope from model_budgets union select scope from model_usage where period = 'month' and period_start = ?"
             + " order by 1", rs -> rs.getString(1), monthStart(at)));
     return out;
-  }
-
-  private static long add(Tx tx, String scope, String period, Instant start, long requests, long tokens, long spend)
-      throws SQLException {
-    return tx.queryOne("insert into model_usage (tenant_id, scope, period, period_start, requests, tokens, spend_micros)"
-            + " values (?, ?, ?, ?, ?, ?, ?) on conflict (tenant_id, scope, period, period_start) do update set"
-            + " requests = model_usage.requests + excluded.requests, tokens = model_usage.tokens + excluded.tokens,"
-            + " spend_micros = model_usage.spend_micros + excluded.spend_micros returning requests",
-        rs -> rs.getLong(1), tx.tenant(), scope, period, start, requests, tokens, spend).orElseThrow();
   }
 
   private static long counter(Tx tx, String scope, String period, Instant start, String column) throws SQLException {

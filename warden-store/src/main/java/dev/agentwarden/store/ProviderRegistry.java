@@ -233,7 +233,8 @@ public final class ProviderRegistry {
     return p;
   }
 
-  private static Optional<Provider> find(Tx tx, String name) throws SQLException {
+  /** The provider named {@code name}, enabled or not, inside the caller's transaction. */
+  public static Optional<Provider> find(Tx tx, String name) throws SQLException {
     return tx.queryOne("select " + COLUMNS + FROM + " where p.name = ?", ProviderRegistry::map, name);
   }
 

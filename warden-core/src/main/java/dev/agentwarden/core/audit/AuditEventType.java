@@ -33,10 +33,11 @@ public enum AuditEventType {
   TOOL_CALLED("tool.called"),
   SESSION_STARTED("session.started"),
   SIGNING_KEY_ROTATED("audit.signing_key_rotated"),
-  TENANT_RESUMED("tenant.resumed");
+  TENANT_RESUMED("tenant.resumed"),
+  TENANT_SETTINGS_CHANGED("tenant.settings_changed");
 
   /** Version of this catalogue; incremented when a type is added. */
-  public static final int CATALOGUE_VERSION = 1;
+  public static final int CATALOGUE_VERSION = 2;
 
   private static final Map<String, AuditEventType> BY_NAME =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(AuditEventType::wireName, Function.identity()));
