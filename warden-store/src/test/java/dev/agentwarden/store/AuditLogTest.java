@@ -125,6 +125,73 @@ class AuditLogTest {
   }
 
   @Test
+  void manyConcurrentCallersOfOneTenant_shareCommits_andGetGapFreeDistinctSeqs() throws Exception {
+    int threads = 64;
+    int perThread = 25;
+    List<AuditEvent> acked = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        futures.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            acked.add(log.append(a, "system", AuditEventType.TOOL_CALLED, body(i)));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    }
+    int total = threads * perThread;
+    assertThat(acked).extracting(AuditEvent::seq).doesNotHaveDuplicates().hasSize(total);
+    List<AuditEvent> stored = new ArrayList<>();
+    for (long after = 0; after < total; after = stored.getLast().seq()) {
+      stored.addAll(log.events(a, query(after, 1000)));
+    }
+    assertThat(stored).extracting(AuditEvent::seq)
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, total).boxed().toList());
+    java.util.Map<Long, AuditEvent> bySeq = new java.util.HashMap<>();
+    stored.forEach(e -> bySeq.put(e.seq(), e));
+    for (AuditEvent e : acked) {
+      assertThat(bySeq.get(e.seq()).hash()).isEqualTo(e.hash());
+    }
+    // Events committed together share the transaction's timestamp: fewer instants than events.
+    assertThat(stored.stream().map(AuditEvent::ts).distinct().count()).isLessThan(total);
+    VerificationResult r = verifyExport(a, Optional.empty());
+    assertThat(r.isVerified()).as(r.toString()).isTrue();
+  }
+
+  @Test
+  void batchThatCannotBeStored_failsEveryCallerInIt_andAcknowledgesNothing() throws Exception {
+    AuditEvent first = log.append(a, "system", AuditEventType.TOOL_CALLED, body(0));
+    // A row that chains but bypasses the chain head: the next batch's first seq is taken.
+    db.inTenant(a, tx -> tx.update(
+        "insert into audit_events (tenant_id, seq, ts, actor, type, body, prev_hash, hash, key_id, sig)"
+            + " values (?, 2, now(), 'x', 'tool.called', '{}', ?, ?, ?, ?)",
+        a, first.hash().bytes(), MerkleTree.emptyRoot().bytes(), first.keyId(), new byte[64]));
+    int callers = 32;
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int t = 0; t < callers; t++) {
+        int i = t;
+        pool.submit(() -> {
+          try {
+            log.append(a, "system", AuditEventType.TOOL_CALLED, body(i));
+          } catch (RuntimeException e) {
+            failures.add(e);
+          }
+        });
+      }
+    }
+    assertThat(failures).hasSize(callers).allSatisfy(e -> assertThat(e)
+        .isInstanceOf(StoreException.class)
+        .extracting(x -> ((StoreException) x).code()).isEqualTo("audit_append_failed"));
+    assertThat(log.events(a, query(0, 1000))).extracting(AuditEvent::seq).containsExactly(1L, 2L);
+    assertThat(log.size(a)).isEqualTo(1);
+  }
+
+  @Test
   void twoIndependentGatewayInstancesOnOneDatabase_shareOneIdentityAndOneGapFreeChain() throws Exception {
     Database otherPool = TestDatabases.connect(adminUrl, 4);
     try {
@@ -279,6 +346,15 @@ class AuditLogTest {
             + " values (?, 2, now(), 'x', 'tool.called', '{}', ?, ?, ?, ?)",
         a, MerkleTree.emptyRoot().bytes(), first.hash().bytes(), first.keyId(), new byte[64])))
         .isInstanceOf(StoreException.class);
+    // One statement of several rows: the second chains, the third does not; nothing is stored.
+    byte[] second = MerkleTree.leafHash(first.hash()).bytes();
+    assertThatThrownBy(() -> db.inTenant(a, tx -> tx.update(
+        "insert into audit_events (tenant_id, seq, ts, actor, type, body, prev_hash, hash, key_id, sig)"
+            + " values (?, 2, now(), 'x', 'tool.called', '{}', ?, ?, ?, ?), (?, 3, now(), 'x', 'tool.called', '{}', ?, ?, ?, ?)",
+        a, first.hash().bytes(), second, first.keyId(), new byte[64],
+        a, first.hash().bytes(), second, first.keyId(), new byte[64])))
+        .isInstanceOf(StoreException.class);
+    assertThat(log.events(a, query(0, 10))).extracting(AuditEvent::seq).containsExactly(1L);
     assertThat(log.append(a, "system", AuditEventType.TOOL_CALLED, body(2)).seq()).isEqualTo(2);
   }
 
