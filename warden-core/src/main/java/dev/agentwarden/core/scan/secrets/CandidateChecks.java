@@ -1,7 +1,6 @@
 package dev.agentwarden.core.scan.secrets;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -151,27 +150,53 @@ final class CandidateChecks {
     return sb.reverse().toString();
   }
 
-  /** A JWT's header and payload are base64url JSON objects; the header names alg or typ. */
+  /**
+   * A JWT: its header decodes to a JSON object that names {@code alg} or {@code typ}, and its
+   * payload to a JSON object. The header is read as text (braces intact, a name present), not
+   * parsed, so a token with one mangled header byte (test fixtures, copies) still counts; a
+   * truncated one does not. The payload must parse. Checked without
+   * exceptions on the common paths, since this runs on every JWT-shaped string.
+   */
   static boolean jwtValid(String token) {
-    String[] parts = token.split("\\.", -1);
-    if (parts.length < 2) {
+    int dot = token.indexOf('.');
+    if (dot < 0) {
       return false;
     }
-    JsonNode header = base64Json(parts[0]);
-    JsonNode payload = base64Json(parts[1]);
-    return header != null
-        && header.isObject()
-        && (header.has("alg") || header.has("typ"))
-        && payload != null
-        && payload.isObject();
-  }
-
-  private static JsonNode base64Json(String part) {
+    int next = token.indexOf('.', dot + 1);
+    String header = base64Text(token.substring(0, dot));
+    String payload = base64Text(token.substring(dot + 1, next < 0 ? token.length() : next));
+    if (header == null || payload == null || !header.startsWith("{") || !header.endsWith("}")
+        || !(header.contains("\"alg\"") || header.contains("\"typ\""))) {
+      return false;
+    }
+    String body = payload.strip();
+    if (!body.startsWith("{") || !body.endsWith("}")) {
+      return false;
+    }
     try {
-      byte[] bytes = Base64.getUrlDecoder().decode(part.replace('+', '-').replace('/', '_').replace("=", ""));
-      return JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException | JsonProcessingException e) {
-      return null;
+      return JSON.readTree(body).isObject();
+    } catch (JsonProcessingException e) {
+      return false;
     }
   }
+
+  /** The UTF-8 text of base64url (or base64) {@code part}, or null when it is not base64. */
+  private static String base64Text(String part) {
+    String s = part.replace('+', '-').replace('/', '_');
+    int end = s.length();
+    while (end > 0 && s.charAt(end - 1) == '=') {
+      end--;
+    }
+    if (end % 4 == 1) {
+      return null;
+    }
+    for (int i = 0; i < end; i++) {
+      char c = s.charAt(i);
+      if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+        return null;
+      }
+    }
+    return new String(Base64.getUrlDecoder().decode(s.substring(0, end)), StandardCharsets.UTF_8);
+  }
+
 }

@@ -30,8 +30,15 @@ record SecretRule(
     CRC32,
     /** A JSON Web Token: header and payload must decode to JSON objects. */
     JWT,
-    /** Matches may span many lines (PEM blocks): search a wider window around the keyword. */
+    /** Matches may span many lines (PEM blocks): let a match run far past its keyword. */
     LONG,
+    /**
+     * The keyword sits inside the match, not at its start (a suffix such as {@code -us12}, or a
+     * prefix such as {@code https://} before the keyword {@code sentry.io}): the match is also
+     * tried from each word start (a char after a non-alphanumeric one) in the {@link #lead()}
+     * chars before the keyword.
+     */
+    BEHIND,
     /** Placeholder-looking values are not exempted (the format itself is unambiguous). */
     RAW,
     /** The secret must contain a digit and a letter (random tokens almost always do). */
@@ -58,11 +65,13 @@ record SecretRule(
     return flags.contains(flag);
   }
 
-  int windowAfter() {
-    return has(Flag.LONG) ? 16_384 : 320;
+  /** How far past its start a match may run. */
+  int span() {
+    return has(Flag.LONG) ? 16_384 : 480;
   }
 
-  int windowBefore() {
-    return has(Flag.LONG) ? 64 : 160;
+  /** For {@link Flag#BEHIND} rules, how far before its keyword a match may start. */
+  int lead() {
+    return has(Flag.LONG) ? 128 : 64;
   }
 }

@@ -35,6 +35,13 @@ public final class SecretScanner {
   private final int[][] rulesByKeyword;
   /** For each keyword, its exact spelling when it must match case-sensitively, else null. */
   private final String[] exactKeyword;
+  /** Per rule, the regex group holding the secret (0: the whole match) and an alternative. */
+  private final int[] secretGroup;
+  private final int[] altGroup;
+  private final String[] description;
+  /** Per rule: how far before its keyword a match may start (0 unless BEHIND), and how far it runs. */
+  private final int[] lead;
+  private final int[] span;
 
   SecretScanner(List<SecretRule> rules) {
     this.rules = List.copyOf(rules);
@@ -57,6 +64,19 @@ public final class SecretScanner {
         keywordIds.keySet().stream()
             .map(k -> k.equals(k.toLowerCase(java.util.Locale.ROOT)) ? null : k)
             .toArray(String[]::new);
+    secretGroup = new int[rules.size()];
+    altGroup = new int[rules.size()];
+    description = new String[rules.size()];
+    lead = new int[rules.size()];
+    span = new int[rules.size()];
+    for (int r = 0; r < rules.size(); r++) {
+      Map<String, Integer> groups = rules.get(r).pattern().namedGroups();
+      secretGroup[r] = groups.getOrDefault("s", 0);
+      altGroup[r] = groups.getOrDefault("t", 0);
+      description[r] = "possible " + rules.get(r).id().replace('-', ' ');
+      lead[r] = rules.get(r).has(SecretRule.Flag.BEHIND) ? rules.get(r).lead() : 0;
+      span[r] = rules.get(r).span();
+    }
     rulesByKeyword = new int[byKeyword.size()][];
     for (int k = 0; k < byKeyword.size(); k++) {
       rulesByKeyword[k] = byKeyword.get(k).stream().mapToInt(Integer::intValue).toArray();
@@ -75,78 +95,102 @@ public final class SecretScanner {
 
   /** Every credential in {@code text}, ordered by position, overlaps merged. */
   public List<Finding> scan(CharSequence text) {
-    int n = text.length();
-    // Per rule, the windows to search, kept merged as they arrive (hits come in text order).
-    int[] windowStart = new int[rules.size()];
-    int[] windowEnd = new int[rules.size()];
-    java.util.Arrays.fill(windowEnd, -1);
-    List<int[]> windows = new ArrayList<>();
-    automaton.scan(
-        text,
-        (keyword, end) -> {
-          int begin = end - automaton.keywordLength(keyword);
-          String exact = exactKeyword[keyword];
-          if (exact != null && !text.subSequence(begin, end).toString().equals(exact)) {
-            return;
-          }
-          for (int r : rulesByKeyword[keyword]) {
-            SecretRule rule = rules.get(r);
-            int from = Math.max(0, begin - rule.windowBefore());
-            int to = Math.min(n, end + rule.windowAfter());
-            if (windowEnd[r] >= from) {
-              windowEnd[r] = Math.max(windowEnd[r], to);
-            } else {
-              if (windowEnd[r] >= 0) {
-                windows.add(new int[] {r, windowStart[r], windowEnd[r]});
-              }
-              windowStart[r] = from;
-              windowEnd[r] = to;
-            }
-          }
-        });
-    for (int r = 0; r < rules.size(); r++) {
-      if (windowEnd[r] >= 0) {
-        windows.add(new int[] {r, windowStart[r], windowEnd[r]});
-      }
-    }
-    List<Finding> raw = new ArrayList<>();
-    for (int[] w : windows) {
-      match(rules.get(w[0]), text, w[1], w[2], raw);
-    }
-    return merge(raw);
+    Pass pass = new Pass(text);
+    automaton.scan(text, pass);
+    return merge(pass.raw);
   }
 
-  private static void match(SecretRule rule, CharSequence text, int from, int to, List<Finding> out) {
-    Matcher m = rule.pattern().matcher(text);
-    m.region(from, to);
-    m.useTransparentBounds(true);
-    m.useAnchoringBounds(false);
-    while (m.find()) {
-      int s = m.start();
-      int e = m.end();
-      try {
-        int gs = m.start("s");
-        if (gs >= 0) {
-          s = gs;
-          e = m.end("s");
+  /**
+   * One scan of one text: receives the keyword hits of the automaton and matches the rules of
+   * each hit at the hit. A rule is tried with {@link Matcher#lookingAt()} from the first char of
+   * its keyword, so a miss costs a few char comparisons; only {@link SecretRule.Flag#BEHIND}
+   * rules, whose keyword sits inside the match, try the few start positions before it. Matchers
+   * are made once per rule and text.
+   */
+  private final class Pass implements KeywordAutomaton.HitSink {
+    private final CharSequence text;
+    private final int n;
+    private final Matcher[] matchers = new Matcher[rules.size()];
+    /** Per rule, the last start position tried, so keywords sharing a start try it once. */
+    private final int[] lastTried = new int[rules.size()];
+    /** Per rule, the end of its last match: hits inside it are part of that match. */
+    private final int[] coveredTo = new int[rules.size()];
+    final List<Finding> raw = new ArrayList<>();
+
+    Pass(CharSequence text) {
+      this.text = text;
+      this.n = text.length();
+      java.util.Arrays.fill(lastTried, -1);
+    }
+
+    @Override
+    public void hit(int keyword, int end) {
+      int begin = end - automaton.keywordLength(keyword);
+      String exact = exactKeyword[keyword];
+      if (exact != null && !sameChars(text, begin, exact)) {
+        return;
+      }
+      for (int r : rulesByKeyword[keyword]) {
+        if (begin < coveredTo[r]) {
+          continue;
         }
-      } catch (IllegalArgumentException noSecretGroup) {
-        // The whole match is the secret.
-      }
-      if (e == s) {
-        continue;
-      }
-      String secret = text.subSequence(s, e).toString();
-      double confidence = validate(rule, secret);
-      if (confidence > 0 && !insideRedaction(text, s, e)) {
-        out.add(
-            new Finding(
-                ScanKind.SECRETS, rule.id(), s, e, confidence, "possible " + rule.id().replace('-', ' ')));
-      }
-      if (m.end() == m.start()) {
-        break;
+        if (lead[r] == 0) {
+          if (lastTried[r] != begin) {
+            lastTried[r] = begin;
+            tryAt(r, begin);
+          }
+          continue;
+        }
+        // Hits arrive in order of their end, so a longer keyword may begin before the last one.
+        int from = begin > lastTried[r] ? Math.max(lastTried[r] + 1, begin - lead[r]) : begin - lead[r];
+        lastTried[r] = Math.max(lastTried[r], begin);
+        for (int at = Math.max(0, from); at <= begin; at++) {
+          if ((at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1))) && tryAt(r, at)) {
+            break;
+          }
+        }
       }
     }
+
+    private boolean tryAt(int r, int at) {
+      Matcher m = matchers[r];
+      if (m == null) {
+        m = rules.get(r).pattern().matcher(text);
+        m.useTransparentBounds(true);
+        m.useAnchoringBounds(false);
+        matchers[r] = m;
+      }
+      m.region(at, Math.min(n, at + span[r]));
+      if (!m.lookingAt()) {
+        return false;
+      }
+      int s = m.start();
+      int e = m.end();
+      int g = m.start(secretGroup[r]) >= 0 || altGroup[r] == 0 ? secretGroup[r] : altGroup[r];
+      if (m.start(g) >= 0) {
+        s = m.start(g);
+        e = m.end(g);
+      }
+      coveredTo[r] = m.end();
+      if (e == s) {
+        return true;
+      }
+      String secret = text.subSequence(s, e).toString();
+      double confidence = validate(rules.get(r), secret);
+      if (confidence > 0 && !insideRedaction(text, s, e)) {
+        raw.add(new Finding(ScanKind.SECRETS, rules.get(r).id(), s, e, confidence, description[r]));
+      }
+      return true;
+    }
+  }
+
+  private static boolean sameChars(CharSequence text, int at, String exact) {
+    for (int i = 0; i < exact.length(); i++) {
+      if (text.charAt(at + i) != exact.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The confidence of a candidate, or 0 when it fails validation. */
