@@ -9,10 +9,16 @@ import dev.agentwarden.core.audit.AuditKey;
 import dev.agentwarden.core.audit.AuditProofs;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.store.AuditLog;
+import dev.agentwarden.store.ProviderRegistry;
+import dev.agentwarden.store.ProviderUsage;
 import dev.agentwarden.store.StoreException;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -27,9 +33,15 @@ final class AuditService implements ApiService {
   private static final int MAX_PAGE = 999;
 
   private final AuditLog log;
+  private final ProviderUsage usage;
+  private final ProviderRegistry providers;
+  private final Clock clock;
 
-  AuditService(AuditLog log) {
+  AuditService(AuditLog log, ProviderUsage usage, ProviderRegistry providers, Clock clock) {
     this.log = log;
+    this.usage = usage;
+    this.providers = providers;
+    this.clock = clock;
   }
 
   @Override
@@ -54,6 +66,7 @@ final class AuditService implements ApiService {
       }
       return ApiResponse.ok(out);
     });
+    t.add("GET", "/v1/audit/provider-usage", Roles.AUDIT, this::providerUsage);
     t.add("GET", "/v1/audit/export", Roles.AUDIT, req -> {
       TenantId tenant = req.tenant();
       long from = queryLong(req, "from_seq", 1, 1, Long.MAX_VALUE);
@@ -93,6 +106,56 @@ final class AuditService implements ApiService {
     t.add("POST", "/v1/identity/rotate", Roles.OPERATOR, req -> {
       log.rotateSigningKey();
       return ApiResponse.ok(identity());
+    });
+  }
+
+  /**
+   * Which agents and keys called a provider ({@code provider} by name, or {@code provider_id} for
+   * one that was deleted or renamed) from {@code from} (required) until {@code to} (default now),
+   * both RFC 3339 instants, from the {@code model.called} events of the tenant's chain.
+   */
+  private ApiResponse providerUsage(ApiRequest req) {
+    Optional<String> name = text(req, "provider");
+    Optional<String> id = text(req, "provider_id");
+    if (name.isPresent() == id.isPresent()) {
+      throw ApiException.badRequest("invalid_parameter", "give exactly one of provider and provider_id");
+    }
+    String providerId = id.orElseGet(() -> providers.find(req.tenant(), name.get())
+        .orElseThrow(() -> ApiException.notFound("provider")).id().toString());
+    Instant from = instant(req, "from").orElseThrow(() ->
+        ApiException.badRequest("invalid_parameter", "from is required (an RFC 3339 instant)"));
+    Instant to = instant(req, "to").orElseGet(clock::instant);
+    ProviderUsage.Report report = invalidQueryIsBadRequest(() -> usage.of(req.tenant(), providerId, from, to));
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("provider_id", providerId);
+    name.ifPresent(n -> out.put("provider", n));
+    out.put("from", from.toString());
+    out.put("to", to.toString());
+    ArrayNode agents = out.putArray("agents");
+    report.agents().forEach(u -> agents.add(user(u, "agent_id")));
+    ArrayNode keys = out.putArray("keys");
+    report.keys().forEach(u -> keys.add(user(u, "key_id")));
+    return ApiResponse.ok(out);
+  }
+
+  private static ObjectNode user(ProviderUsage.User u, String idField) {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    n.put(idField, u.id());
+    u.name().ifPresent(v -> n.put("name", v));
+    n.put("calls", u.calls());
+    n.put("succeeded", u.succeeded());
+    n.put("first_used", u.firstUsed().toString());
+    n.put("last_used", u.lastUsed().toString());
+    return n;
+  }
+
+  private static Optional<Instant> instant(ApiRequest req, String name) {
+    return text(req, name).map(v -> {
+      try {
+        return OffsetDateTime.parse(v).toInstant();
+      } catch (DateTimeParseException e) {
+        throw ApiException.badRequest("invalid_parameter", name + " must be an RFC 3339 instant such as 2026-01-31T09:00:00Z");
+      }
     });
   }
 

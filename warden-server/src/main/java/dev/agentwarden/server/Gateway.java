@@ -94,7 +94,8 @@ public final class Gateway implements AutoCloseable {
       TenantPolicies policies = new TenantPolicies(db);
       List<ApiService> services = new java.util.ArrayList<>(List.of(
           new SecretService(vault, vaultEvents), new ProviderService(providers, vaultEvents),
-          new PolicyService(db, policies, audit), new FetchService(policies, vault, audit, log), new AuditService(audit),
+          new PolicyService(db, policies, audit), new FetchService(policies, vault, audit, log),
+          new AuditService(audit, new dev.agentwarden.store.ProviderUsage(db), providers, clock),
           new ActionService(policies, config.dataDir().resolve("workspaces"), log, audit),
           new ScanService()));
       services.addAll(modelServices(db, new CredentialBroker(vault, providers), providers, policies, audit, clock));

@@ -124,6 +124,8 @@ final class ModelProxyService implements ApiService {
   private ApiResponse chat(ApiRequest req) {
     ObjectNode record = JsonNodeFactory.instance.objectNode();
     record.put("request_id", req.requestId());
+    // Which key made the call: the provider usage query lists agents and keys.
+    record.put("key_id", req.principal().keyId().toString());
     AtomicReference<ModelAgent> agent = new AtomicReference<>();
     try {
       ObjectNode body = parseBody(req);
@@ -214,6 +216,7 @@ final class ModelProxyService implements ApiService {
       }
       Provider provider = providerFor(tx, agent, state, model);
       record.put("provider", provider.name());
+      record.put("provider_id", provider.id().toString());
       ProviderAdapter adapter = adapters.get(provider.kind());
       if (adapter == null) {
         throw new ApiException(501, "provider_kind_unsupported",
