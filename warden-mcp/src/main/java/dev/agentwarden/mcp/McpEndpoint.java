@@ -278,7 +278,19 @@ public final class McpEndpoint {
       }
       case "tools/call" -> call(session.get(), agent.get(), id, msg.path("params"),
           accept.filter(a -> a.contains("text/event-stream")).isPresent());
-      case "resources/list", "prompts/list", "resources/templates/list" -> reply(error(id, -32601, "Method not found: " + method));
+      case "resources/list" -> reply(response(id,
+          gateway.listFromServers(tenant, agent.get(), McpGateway.RESOURCES, method, "resources")));
+      case "resources/templates/list" -> reply(response(id,
+          gateway.listFromServers(tenant, agent.get(), McpGateway.RESOURCES, method, "resourceTemplates")));
+      case "prompts/list" -> reply(response(id,
+          gateway.listFromServers(tenant, agent.get(), McpGateway.PROMPTS, method, "prompts")));
+      case "resources/read" -> msg.path("params").path("uri").isTextual()
+          ? reply(response(id, gateway.readResource(tenant, agent.get(), msg.path("params").path("uri").textValue())))
+          : reply(error(id, -32602, "Invalid params: uri is required"));
+      case "prompts/get" -> msg.path("params").path("name").isTextual()
+          ? reply(response(id, gateway.getPrompt(tenant, agent.get(), msg.path("params").path("name").textValue(),
+              msg.path("params").path("arguments"))))
+          : reply(error(id, -32602, "Invalid params: name is required"));
       default -> reply(error(id, -32601, "Method not found: " + method));
     };
   }
@@ -314,7 +326,10 @@ public final class McpEndpoint {
     sessions.put(sessionId, new Session(tenant, keyId, version));
     ObjectNode r = JsonNodeFactory.instance.objectNode();
     r.put("protocolVersion", version);
-    r.putObject("capabilities").putObject("tools").put("listChanged", true);
+    ObjectNode capabilities = r.putObject("capabilities");
+    capabilities.putObject("tools").put("listChanged", true);
+    capabilities.putObject("resources");
+    capabilities.putObject("prompts");
     r.putObject("serverInfo").put("name", "agentwarden").put("title", "AgentWarden MCP gateway").put("version", "0.1.0");
     r.put("instructions", "Tools are provided through AgentWarden. Calls are checked by policy, may need human"
         + " approval (a tool error says 'pending approval <id>'; call again with the same arguments once approved),"
@@ -449,6 +464,7 @@ public final class McpEndpoint {
   }
 
   static Set<String> methods() {
-    return Set.of("initialize", "ping", "tools/list", "tools/call");
+    return Set.of("initialize", "ping", "tools/list", "tools/call", "resources/list", "resources/templates/list",
+        "resources/read", "prompts/list", "prompts/get");
   }
 }

@@ -489,6 +489,162 @@ public final class McpGateway {
     return new CallOutcome.Result(cleaned.result());
   }
 
+  /** Attaches a server's resources to an agent: {@code server/@resources} ('@' is never in a tool name). */
+  public static final String RESOURCES = "@resources";
+  /** Attaches a server's prompts to an agent: {@code server/@prompts}. */
+  public static final String PROMPTS = "@prompts";
+  /** Separates server and upstream URI in the resource URIs agents see: {@code server+uri}. */
+  public static final String URI_SEPARATOR = "+";
+
+  /** The enabled servers whose {@code kind} ({@link #RESOURCES} or {@link #PROMPTS}) the agent has attached. */
+  private List<McpServer> serversWith(TenantId tenant, Agent agent, String kind) {
+    return db.inTenant(tenant, tx -> {
+      List<McpServer> out = new ArrayList<>();
+      for (String a : agent.tools()) {
+        if (a.endsWith("/" + kind)) {
+          McpServers.findByName(tx, a.substring(0, a.length() - kind.length() - 1))
+              .filter(McpServer::enabled).ifPresent(out::add);
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Lists {@code member} items ({@code resources}, {@code resourceTemplates}, {@code prompts})
+   * of every server whose {@code kind} the agent has attached, renamed into the server's
+   * namespace. An item whose name, title or description reads as an injection is left out (and
+   * the refusal audited): listings reach the model like tool descriptions.
+   */
+  public CallOutcome listFromServers(TenantId tenant, Agent agent, String kind, String method, String member) {
+    String actor = "agent:" + agent.name();
+    ArrayNode all = JsonNodeFactory.instance.arrayNode();
+    for (McpServer server : serversWith(tenant, agent, kind)) {
+      List<JsonNode> items;
+      try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
+          server.url())) {
+        items = upstream.listAll(method, member);
+      } catch (UpstreamClient.UpstreamRpcError e) {
+        return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
+      } catch (McpException e) {
+        return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
+      }
+      for (JsonNode item : items) {
+        if (!item.isObject()) {
+          continue;
+        }
+        ObjectNode copy = ((ObjectNode) item).deepCopy();
+        String label = copy.path("name").asText("") + "\n" + copy.path("title").asText("") + "\n"
+            + copy.path("description").asText("") + "\n" + copy.path("arguments").toString();
+        var scan = scanner.scan(label, EnumSet.of(ScanKind.INJECTION, ScanKind.UNICODE), ContentSource.TOOL_OUTPUT);
+        if (!scan.findings().isEmpty() || scan.injection().filter(a -> a.flagged()).isPresent()) {
+          refuse(tenant, actor, server.name() + "/" + copy.path("name").asText(copy.path("uri").asText()),
+              "scan.poisoned_listing", method + " item reads as an injection; left out");
+          continue;
+        }
+        switch (member) {
+          case "prompts" -> copy.put("name", server.name() + SEPARATOR + copy.path("name").asText());
+          case "resourceTemplates" -> copy.put("uriTemplate", server.name() + URI_SEPARATOR + copy.path("uriTemplate").asText());
+          default -> copy.put("uri", server.name() + URI_SEPARATOR + copy.path("uri").asText());
+        }
+        all.add(copy);
+      }
+    }
+    ObjectNode result = JsonNodeFactory.instance.objectNode();
+    result.set(member, all);
+    return new CallOutcome.Result(result);
+  }
+
+  /**
+   * Reads one resource ({@code server+uri}) of a server whose resources the agent has attached;
+   * its text is redacted and judged like tool output, and the read is audited.
+   */
+  public CallOutcome readResource(TenantId tenant, Agent agent, String exposedUri) {
+    int sep = exposedUri.indexOf(URI_SEPARATOR);
+    Optional<McpServer> server = sep <= 0 ? Optional.empty() : serversWith(tenant, agent, RESOURCES).stream()
+        .filter(s -> s.name().equals(exposedUri.substring(0, sep))).findFirst();
+    if (server.isEmpty()) {
+      refuse(tenant, "agent:" + agent.name(), exposedUri, "resources.not_attached", "no attached server has this resource");
+      return new CallOutcome.RpcError(-32002, "Resource not found: " + exposedUri);
+    }
+    String uri = exposedUri.substring(sep + URI_SEPARATOR.length());
+    ObjectNode params = JsonNodeFactory.instance.objectNode().put("uri", uri);
+    return forwardContent(tenant, agent, server.get(), "resources/read", params, Map.of("resource", exposedUri), r -> {
+      List<ObjectNode> texts = new ArrayList<>();
+      for (JsonNode c : r.path("contents")) {
+        if (c.isObject()) {
+          if (c.path("uri").isTextual()) {
+            ((ObjectNode) c).put("uri", server.get().name() + URI_SEPARATOR + c.path("uri").asText());
+          }
+          if (c.path("text").isTextual()) {
+            texts.add((ObjectNode) c);
+          }
+        }
+      }
+      return texts;
+    });
+  }
+
+  /**
+   * Gets one prompt ({@code server__prompt}) of a server whose prompts the agent has attached;
+   * the arguments are scanned for secrets, the messages redacted and judged like tool output.
+   */
+  public CallOutcome getPrompt(TenantId tenant, Agent agent, String exposedName, JsonNode arguments) {
+    String actor = "agent:" + agent.name();
+    int sep = exposedName.indexOf(SEPARATOR);
+    Optional<McpServer> server = sep <= 0 ? Optional.empty() : serversWith(tenant, agent, PROMPTS).stream()
+        .filter(s -> s.name().equals(exposedName.substring(0, sep))).findFirst();
+    if (server.isEmpty()) {
+      refuse(tenant, actor, exposedName, "prompts.not_attached", "no attached server has this prompt");
+      return new CallOutcome.RpcError(-32602, "Invalid params: prompt " + exposedName + " not found");
+    }
+    List<Finding> secrets = scanner.scan(arguments.toString(), Set.of(ScanKind.SECRETS), ContentSource.USER).findings();
+    if (!secrets.isEmpty()) {
+      refuse(tenant, actor, exposedName, "scan.secret_in_arguments", secrets.get(0).ruleId());
+      return new CallOutcome.RpcError(-32602, "denied: the arguments contain a secret (" + secrets.get(0).ruleId() + ")");
+    }
+    ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", exposedName.substring(sep + SEPARATOR.length()));
+    if (arguments.isObject() && !arguments.isEmpty()) {
+      params.set("arguments", arguments);
+    }
+    return forwardContent(tenant, agent, server.get(), "prompts/get", params, Map.of("prompt", exposedName), r -> {
+      List<ObjectNode> texts = new ArrayList<>();
+      for (JsonNode m : r.path("messages")) {
+        textOf(m.path("content"), texts);
+      }
+      return texts;
+    });
+  }
+
+  private CallOutcome forwardContent(TenantId tenant, Agent agent, McpServer server, String method, ObjectNode params,
+      Map<String, String> what, java.util.function.Function<JsonNode, List<ObjectNode>> texts) {
+    String actor = "agent:" + agent.name();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("agent", agent.name());
+    body.put("method", method);
+    body.putAll(what);
+    JsonNode result;
+    try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
+        server.url())) {
+      result = upstream.rpc(method, params);
+    } catch (UpstreamClient.UpstreamRpcError e) {
+      body.put("outcome", "upstream_error");
+      audit.record(tenant, actor, "tool.called", body);
+      int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
+      return new CallOutcome.RpcError(code, e.getMessage());
+    } catch (McpException e) {
+      body.put("outcome", e.code());
+      audit.record(tenant, actor, "tool.called", body);
+      return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
+    }
+    Cleaned cleaned = clean(result, texts);
+    body.put("outcome", "ok");
+    body.put("redacted_secrets", cleaned.redactions());
+    body.put("injection_action", cleaned.action().label());
+    audit.record(tenant, actor, "tool.called", body);
+    return new CallOutcome.Result(cleaned.result());
+  }
+
   private record Cleaned(JsonNode result, int redactions, Action action) {}
 
   /**
@@ -497,33 +653,52 @@ public final class McpGateway {
    * withheld.
    */
   private Cleaned clean(JsonNode result) {
+    return clean(result, r -> textItems(r.path("content")));
+  }
+
+  /**
+   * As {@link #clean(JsonNode)}, for any result: {@code texts} names the objects whose {@code
+   * text} member is content to judge (text content items, resource contents, prompt messages).
+   */
+  private Cleaned clean(JsonNode result, java.util.function.Function<JsonNode, List<ObjectNode>> texts) {
     int[] redactions = {0};
     JsonNode redacted = redact(result, redactions);
     Action worst = Action.ALLOW;
-    JsonNode content = redacted.path("content");
-    if (content.isArray()) {
-      for (JsonNode item : content) {
-        if (item.isObject() && item.path("type").asText().equals("text") && item.path("text").isTextual()) {
-          String text = item.path("text").textValue();
-          var verdict = scanner.scan(text, EnumSet.of(ScanKind.INJECTION), ContentSource.TOOL_OUTPUT).verdict();
-          Action action = verdict.map(v -> v.action()).orElse(Action.ALLOW);
-          if (action.compareTo(worst) > 0) {
-            worst = action;
-          }
-          switch (action) {
-            case QUARANTINE -> ((ObjectNode) item).put("text",
-                UntrustedContent.wrap(text, ContentSource.TOOL_OUTPUT, random).text());
-            case BLOCK -> ((ObjectNode) item).put("text",
-                "[withheld by AgentWarden: this tool output reads as a prompt injection]");
-            default -> { }
-          }
-        }
+    for (ObjectNode item : texts.apply(redacted)) {
+      String text = item.path("text").textValue();
+      var verdict = scanner.scan(text, EnumSet.of(ScanKind.INJECTION), ContentSource.TOOL_OUTPUT).verdict();
+      Action action = verdict.map(v -> v.action()).orElse(Action.ALLOW);
+      if (action.compareTo(worst) > 0) {
+        worst = action;
+      }
+      switch (action) {
+        case QUARANTINE -> item.put("text", UntrustedContent.wrap(text, ContentSource.TOOL_OUTPUT, random).text());
+        case BLOCK -> item.put("text", "[withheld by AgentWarden: this content reads as a prompt injection]");
+        default -> { }
       }
     }
     if (worst.compareTo(Action.ALLOW) > 0 && redacted.isObject()) {
       ((ObjectNode) redacted).withObject("_meta").put("io.agentwarden/injection", worst.label());
     }
     return new Cleaned(redacted, redactions[0], worst);
+  }
+
+  /** The text content items of a content array (tool results), and the text of embedded resources. */
+  private static List<ObjectNode> textItems(JsonNode content) {
+    List<ObjectNode> out = new ArrayList<>();
+    if (content.isArray()) {
+      content.forEach(item -> textOf(item, out));
+    }
+    return out;
+  }
+
+  private static void textOf(JsonNode item, List<ObjectNode> out) {
+    if (item.isObject() && item.path("type").asText().equals("text") && item.path("text").isTextual()) {
+      out.add((ObjectNode) item);
+    } else if (item.isObject() && item.path("type").asText().equals("resource")
+        && item.path("resource").path("text").isTextual()) {
+      out.add((ObjectNode) item.path("resource"));
+    }
   }
 
   private JsonNode redact(JsonNode node, int[] count) {

@@ -127,24 +127,34 @@ final class UpstreamClient implements AutoCloseable {
 
   /** Every tool the upstream lists, following pagination. */
   List<JsonNode> listTools() {
-    List<JsonNode> tools = new ArrayList<>();
+    return listAll("tools/list", "tools");
+  }
+
+  /** Every item of a paginated list ({@code tools/list} → {@code tools}, {@code prompts/list} → {@code prompts}, ...). */
+  List<JsonNode> listAll(String method, String member) {
+    List<JsonNode> items = new ArrayList<>();
     Optional<String> cursor = Optional.empty();
     for (int page = 0; page < MAX_PAGES; page++) {
       ObjectNode params = JSON.createObjectNode();
       cursor.ifPresent(c -> params.put("cursor", c));
-      JsonNode result = request("tools/list", params);
-      JsonNode list = result.path("tools");
+      JsonNode result = request(method, params);
+      JsonNode list = result.path(member);
       if (!list.isArray()) {
-        throw new McpException("upstream_protocol_error", "the upstream's tools/list result has no tools array");
+        throw new McpException("upstream_protocol_error", "the upstream's " + method + " result has no " + member + " array");
       }
-      list.forEach(tools::add);
+      list.forEach(items::add);
       JsonNode next = result.path("nextCursor");
       if (!next.isTextual() || next.textValue().isEmpty()) {
-        return tools;
+        return items;
       }
       cursor = Optional.of(next.textValue());
     }
-    throw new McpException("upstream_protocol_error", "the upstream's tool list has more than " + MAX_PAGES + " pages");
+    throw new McpException("upstream_protocol_error", "the upstream's " + method + " has more than " + MAX_PAGES + " pages");
+  }
+
+  /** One request of any method; the upstream's result, or {@link UpstreamRpcError}. */
+  JsonNode rpc(String method, JsonNode params) {
+    return request(method, params);
   }
 
   /** Calls a tool; returns the upstream's CallToolResult (which may itself say isError). */

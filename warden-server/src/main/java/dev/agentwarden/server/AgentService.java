@@ -30,6 +30,8 @@ final class AgentService implements ApiService {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
   private static final Pattern TOOL = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}/[A-Za-z0-9_.:-]{1,128}");
   private static final Pattern SERVER_WILDCARD = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}/\\*");
+  /** A server's resources or prompts, attached as {@code server/@resources}, {@code server/@prompts}. */
+  private static final Pattern SERVER_CONTENT = Pattern.compile("[a-z0-9][a-z0-9-]{0,39}/@(resources|prompts)");
   private static final Pattern COLLECTION = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
   private static final Pattern LABEL = Pattern.compile("[\\x21-\\x7e]{1,200}");
 
@@ -253,9 +255,9 @@ final class AgentService implements ApiService {
           throw ApiException.badRequest("wildcard_not_accepted", "'" + tool + "' attaches every present and future"
               + " tool of the server; send \"accept_wildcard\": true with it to accept that, or list server/tool names");
         }
-      } else if (tool == null || !TOOL.matcher(tool).matches()) {
-        throw ApiException.badRequest("invalid_field", "tools must be server/tool names (or server/* with"
-            + " accept_wildcard), got '" + tool + "'");
+      } else if (tool == null || !(TOOL.matcher(tool).matches() || SERVER_CONTENT.matcher(tool).matches())) {
+        throw ApiException.badRequest("invalid_field", "tools must be server/tool names, server/@resources,"
+            + " server/@prompts (or server/* with accept_wildcard), got '" + tool + "'");
       }
     }
     for (String c : a.collections()) {

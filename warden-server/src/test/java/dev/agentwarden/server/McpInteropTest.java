@@ -150,7 +150,8 @@ class McpInteropTest {
     assertThat(reg.status()).as(reg.body()).isEqualTo(201);
     assertThat(reg.json().path("tools").toString()).contains("\"echo\"").contains("\"get-sum\"").contains("\"get-env\"");
     TestGateway.Reply agent = gw.post("/v1/agents", t.adminKey(), "{\"name\":\"ts-client\",\"issue_key\":true,"
-        + "\"tools\":[\"everything/echo\",\"everything/get-sum\",\"everything/get-env\",\"everything/get-structured-content\"]}");
+        + "\"tools\":[\"everything/echo\",\"everything/get-sum\",\"everything/get-env\",\"everything/get-structured-content\","
+        + "\"everything/@resources\",\"everything/@prompts\"]}");
     assertThat(agent.status()).as(agent.body()).isEqualTo(201);
     String key = agent.json().path("key").path("secret").asText();
 
@@ -172,9 +173,14 @@ class McpInteropTest {
         out.sum = await client.callTool({ name: 'everything__get-sum', arguments: { a: 2, b: 3 } });
         out.env = await client.callTool({ name: 'everything__get-env', arguments: {} });
         out.structured = await client.callTool({ name: 'everything__get-structured-content', arguments: { location: 'New York' } });
+        const resources = (await client.listResources()).resources;
+        out.resourceUri = resources.map(r => r.uri).find(u => u.startsWith('everything+demo://resource/static/document/'));
+        out.resource = await client.readResource({ uri: out.resourceUri });
+        out.prompts = (await client.listPrompts()).prompts.map(p => p.name);
+        out.prompt = await client.getPrompt({ name: 'everything__simple-prompt' });
         // The admin detaches a tool; the gateway announces it on the session's GET stream.
         const patch = await fetch(process.env.AGENT_URL, { method: 'PATCH', body: JSON.stringify({ tools:
-          ['everything/echo', 'everything/get-sum', 'everything/get-env'] }),
+          ['everything/echo', 'everything/get-sum', 'everything/get-env', 'everything/@resources', 'everything/@prompts'] }),
           headers: { Authorization: `Bearer ${process.env.ADMIN_KEY}`, 'Content-Type': 'application/json' } });
         out.patched = patch.status;
         out.listChanged = await Promise.race([listChanged, new Promise(r => setTimeout(() => r(false), 30000))]);
@@ -200,6 +206,10 @@ class McpInteropTest {
     assertThat(out.path("echo").path("content").path(0).path("text").asText()).isEqualTo("Echo: hello from ts");
     assertThat(out.path("sum").path("content").path(0).path("text").asText()).contains("5");
     assertThat(out.path("structured").path("structuredContent").path("temperature").isNumber()).isTrue();
+    assertThat(out.path("resource").path("contents").path(0).path("uri").asText()).isEqualTo(out.path("resourceUri").asText());
+    assertThat(out.path("resource").path("contents").path(0).path("text").asText()).isNotEmpty();
+    assertThat(out.path("prompts").toString()).contains("everything__simple-prompt");
+    assertThat(out.path("prompt").path("messages").path(0).path("content").path("text").asText()).isNotEmpty();
     assertThat(out.path("patched").asInt()).isEqualTo(200);
     assertThat(out.path("listChanged").asBoolean()).as("notifications/tools/list_changed reached the SDK client").isTrue();
     assertThat(out.path("toolsAfter").toString()).isEqualTo(
@@ -211,11 +221,9 @@ class McpInteropTest {
     assertThat(gw.get("/v1/audit/events?limit=500&type=tool.called", t.adminKey()).body()).contains("everything/get-env")
         .doesNotContain(FAKE_TOKEN);
   }
-  /** Scenarios about what the gateway deliberately does not proxy: resources, prompts, logging, completion. */
+  /** Scenarios about what the gateway deliberately does not proxy: resource subscriptions, logging, completion. */
   static final java.util.Set<String> NOT_PROXIED = java.util.Set.of(
-      "logging-set-level", "completion-complete", "resources-list", "resources-read-text", "resources-read-binary",
-      "resources-templates-read", "resources-subscribe", "resources-unsubscribe", "prompts-list", "prompts-get-simple",
-      "prompts-get-with-args", "prompts-get-embedded-resource", "prompts-get-with-image");
+      "logging-set-level", "completion-complete", "resources-subscribe", "resources-unsubscribe");
 
   static Map<String, Boolean> conformance(Path node, Path dir, String url, Map<String, String> env, List<String> preload)
       throws IOException {
@@ -256,6 +264,8 @@ class McpInteropTest {
     assertThat(reg.status()).as(reg.body()).isEqualTo(201);
     List<String> tools = new ArrayList<>();
     reg.json().path("tools").forEach(tool -> tools.add("\"everything/" + tool.path("name").asText() + "\""));
+    tools.add("\"everything/@resources\"");
+    tools.add("\"everything/@prompts\"");
     TestGateway.Reply agent = gw.post("/v1/agents", t.adminKey(),
         "{\"name\":\"conformance\",\"issue_key\":true,\"tools\":[" + String.join(",", tools) + "]}");
     assertThat(agent.status()).as(agent.body()).isEqualTo(201);
