@@ -221,6 +221,62 @@ class McpInteropTest {
     assertThat(gw.get("/v1/audit/events?limit=500&type=tool.called", t.adminKey()).body()).contains("everything/get-env")
         .doesNotContain(FAKE_TOKEN);
   }
+  @Test
+  void typescriptSdkClient_waitsForAnApproval_withProgress_thenGetsTheResult() throws IOException {
+    TestGateway.NewTenant t = gw.createTenant("interop-approval");
+    TestGateway.Reply policy = gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml", """
+        name: default
+        network:
+          allow:
+            - cidr: 127.0.0.1/32
+              schemes: [http]
+              ports: ["*"]
+        """.getBytes(StandardCharsets.UTF_8), Map.of());
+    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    assertThat(gw.post("/v1/mcp-servers", t.adminKey(),
+        "{\"name\":\"everything\",\"url\":\"http://127.0.0.1:" + upstreamPort + "/mcp\"}").status()).isEqualTo(201);
+    TestGateway.Reply agent = gw.post("/v1/agents", t.adminKey(), "{\"name\":\"ts-waiter\",\"issue_key\":true,"
+        + "\"tools\":[\"everything/get-sum\"],\"approvals\":[{\"tool\":\"everything/get-sum\",\"approvers\":1}]}");
+    assertThat(agent.status()).as(agent.body()).isEqualTo(201);
+    String approver = gw.createKey(t.adminKey(), "approver", "approver")[1];
+
+    Path script = npmDir.resolve("interop-approval.mjs");
+    Files.writeString(script, """
+        import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+        import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+        const sleep = ms => new Promise(r => setTimeout(r, ms));
+        const transport = new StreamableHTTPClientTransport(new URL(process.env.GATEWAY_URL + '/mcp'),
+          { requestInit: { headers: { Authorization: `Bearer ${process.env.AGENT_KEY}` } } });
+        const client = new Client({ name: 'interop-approval', version: '1.0.0' });
+        await client.connect(transport);
+        const progress = [];
+        const call = client.callTool({ name: 'everything__get-sum', arguments: { a: 20, b: 22 } }, undefined,
+          { onprogress: p => progress.push(p), resetTimeoutOnProgress: true, timeout: 60000 });
+        const approver = { Authorization: `Bearer ${process.env.APPROVER_KEY}`, 'Content-Type': 'application/json' };
+        for (let i = 0; i < 300 && progress.length === 0; i++) await sleep(100);
+        const pending = (await (await fetch(process.env.GATEWAY_URL + '/v1/approvals?status=pending',
+          { headers: approver })).json()).data;
+        const approval = pending.find(a => a.payload.agent === 'ts-waiter');
+        const decided = await fetch(process.env.GATEWAY_URL + '/v1/approvals/' + approval.id + '/approve',
+          { method: 'POST', headers: approver, body: JSON.stringify({ payload_sha256: approval.payload_sha256 }) });
+        const out = { progress, decided: decided.status, approval: approval.id, result: await call };
+        await transport.terminateSession();
+        await client.close();
+        console.log('RESULT ' + JSON.stringify(out));
+        """);
+    Result r = run(List.of("node", script.toString()), npmDir, Map.of("GATEWAY_URL", gw.uri("").toString().replaceAll("/$", ""),
+        "AGENT_KEY", agent.json().path("key").path("secret").asText(), "APPROVER_KEY", approver));
+    assertThat(r.exit()).as(r.output()).isZero();
+    String line = r.output().lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElseThrow();
+    JsonNode out = Json.MAPPER.readTree(line.substring(7));
+    assertThat(out.path("decided").asInt()).isEqualTo(200);
+    assertThat(out.path("progress").path(0).path("message").asText()).startsWith("pending approval " + out.path("approval").asText());
+    assertThat(out.path("result").path("isError").asBoolean(false)).as(out.toString()).isFalse();
+    assertThat(out.path("result").path("content").path(0).path("text").asText()).contains("42");
+    assertThat(gw.get("/v1/audit/events?limit=500&type=approval.executed", t.adminKey()).body())
+        .contains(out.path("approval").asText());
+  }
+
   /** Scenarios about what the gateway deliberately does not proxy: resource subscriptions, logging, completion. */
   static final java.util.Set<String> NOT_PROXIED = java.util.Set.of(
       "logging-set-level", "completion-complete", "resources-subscribe", "resources-unsubscribe");
