@@ -48,6 +48,43 @@ public final class AuditTime {
     }
   }
 
+  /**
+   * {@link #parse(String)} of the 27 ASCII bytes at {@code b[off]}, without making a string: the
+   * verifier reads every event's timestamp straight from the export line.
+   */
+  static Instant parse(byte[] b, int off) {
+    if (off < 0 || off + 27 > b.length) {
+      throw new AuditException("invalid_timestamp", "timestamps are written like 2026-11-23T12:00:00.000000Z");
+    }
+    for (int i = 0; i < 27; i++) {
+      int c = b[off + i];
+      char want = SHAPE_TEMPLATE.charAt(i);
+      if (want == 'd' ? (c < '0' || c > '9') : c != want) {
+        throw new AuditException("invalid_timestamp", "timestamps are written like 2026-11-23T12:00:00.000000Z");
+      }
+    }
+    int hour = digits(b, off + 11, 2);
+    int minute = digits(b, off + 14, 2);
+    int second = digits(b, off + 17, 2);
+    if (hour > 23 || minute > 59 || second > 59) {
+      throw new AuditException("invalid_timestamp", "not a valid UTC timestamp");
+    }
+    try {
+      long day = java.time.LocalDate.of(digits(b, off, 4), digits(b, off + 5, 2), digits(b, off + 8, 2)).toEpochDay();
+      return Instant.ofEpochSecond(day * 86_400 + hour * 3_600L + minute * 60L + second, digits(b, off + 20, 6) * 1000L);
+    } catch (DateTimeException e) {
+      throw new AuditException("invalid_timestamp", "not a valid UTC timestamp", e);
+    }
+  }
+
+  private static int digits(byte[] b, int from, int count) {
+    int v = 0;
+    for (int i = from; i < from + count; i++) {
+      v = v * 10 + (b[i] - '0');
+    }
+    return v;
+  }
+
   private static boolean shapeMatches(String s) {
     for (int i = 0; i < 27; i++) {
       char c = s.charAt(i);

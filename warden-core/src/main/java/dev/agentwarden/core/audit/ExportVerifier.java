@@ -26,7 +26,7 @@ import java.util.Optional;
 public final class ExportVerifier {
   private static final int RECENT = 1024;
   /** In {@link SignatureChecks#SAMPLED} mode, one event signature in this many is checked. */
-  static final int SAMPLE_STRIDE = 64;
+  public static final int SAMPLE_STRIDE = 1024;
 
   /** How many event signatures to verify. */
   public enum SignatureChecks {
@@ -65,7 +65,12 @@ public final class ExportVerifier {
   private AuditKeyring keyring;
   private final MerkleRange range = new MerkleRange();
   private long pendingGap = -1;
-  private final String[] recentHashes = new String[RECENT];
+  private final HashValue[] recentHashes = new HashValue[RECENT];
+  private final CanonicalEventLine canonical = new CanonicalEventLine();
+  private byte[] tenantBytes;
+  private final java.nio.charset.CharsetDecoder utf8 = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+      .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
   private long count;
   private TreeHead head;
 
@@ -99,10 +104,45 @@ public final class ExportVerifier {
 
   /** Consumes one line (without its line terminator); false once verification has failed. */
   public boolean accept(String line) {
+    Objects.requireNonNull(line, "line");
     if (failure != null) {
       return false;
     }
+    if (phase == Phase.BODY) {
+      byte[] bytes = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      if (canonical.read(bytes, 0, bytes.length)) {
+        return canonicalEvent();
+      }
+    }
+    return acceptParsed(line);
+  }
+
+  /**
+   * Consumes one line given as its UTF-8 bytes {@code line[offset, offset + length)} (without the
+   * line terminator); false once verification has failed. An event line in the gateway's own
+   * canonical form is checked straight from the bytes; any other line is decoded (a line that is
+   * not UTF-8 fails as malformed) and parsed.
+   */
+  public boolean accept(byte[] line, int offset, int length) {
     Objects.requireNonNull(line, "line");
+    Objects.checkFromIndexSize(offset, length, line.length);
+    if (failure != null) {
+      return false;
+    }
+    if (phase == Phase.BODY && canonical.read(line, offset, length)) {
+      return canonicalEvent();
+    }
+    String text;
+    try {
+      text = utf8.decode(java.nio.ByteBuffer.wrap(line, offset, length)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      unreadableLine("not UTF-8");
+      return false;
+    }
+    return acceptParsed(text);
+  }
+
+  private boolean acceptParsed(String line) {
     JsonNode node;
     try {
       node = CanonicalJson.parse(line);
@@ -182,6 +222,7 @@ public final class ExportVerifier {
       return fail(0, Reason.MALFORMED, "header: " + e.getMessage());
     }
     fromSeq = from.longValue();
+    tenantBytes = tenantId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     expected = fromSeq;
     prevHash = fromSeq == 1 ? AuditChain.genesis(tenantId) : null;
     if (checkpoint.isPresent() && !checkpoint.get().tenantId().equals(tenantId)) {
@@ -220,6 +261,58 @@ public final class ExportVerifier {
     return keyring;
   }
 
+  private enum Order { VERIFY, DEFERRED, REFUSED }
+
+  /**
+   * The seq-order rules: whether the event with {@code seq} is the expected one (verify it), comes
+   * early (one line of look-ahead tells a gap from a swap), or fails here.
+   */
+  private Order order(long seq, HashValue recorded) {
+    if (pendingGap > 0) {
+      if (seq == pendingGap) {
+        fail(pendingGap, Reason.REORDER, "event " + pendingGap + " comes after a later event");
+      } else {
+        fail(pendingGap, Reason.GAP, "event " + pendingGap + " is missing");
+      }
+      return Order.REFUSED;
+    }
+    if (seq > expected) {
+      pendingGap = expected;
+      return Order.DEFERRED;
+    }
+    if (seq < expected) {
+      HashValue seen = seq >= fromSeq && expected - seq <= RECENT ? recentHashes[(int) (seq % RECENT)] : null;
+      if (recorded != null && recorded.equals(seen)) {
+        fail(seq, Reason.DUPLICATE, "event " + seq + " appears twice");
+      } else {
+        fail(seq, Reason.REORDER, "event " + seq + " appears after event " + (expected - 1));
+      }
+      return Order.REFUSED;
+    }
+    return Order.VERIFY;
+  }
+
+  /** An event line in canonical form whose content already hashed to its recorded hash. */
+  private boolean canonicalEvent() {
+    keyring();
+    long seq = canonical.seq();
+    HashValue hash = canonical.hash();
+    Order order = order(seq, hash);
+    if (order != Order.VERIFY) {
+      return order == Order.DEFERRED;
+    }
+    Instant ts;
+    try {
+      ts = canonical.ts();
+    } catch (AuditException e) {
+      return fail(seq, Reason.MALFORMED, "event " + seq + ": " + e.getMessage());
+    }
+    if (!canonical.tenantIs(tenantBytes)) {
+      return fail(seq, Reason.TENANT_MISMATCH, "event " + seq + " belongs to tenant " + canonical.tenantId());
+    }
+    return chained(seq, canonical.prevHash(), hash, canonical.keyId(), ts, canonical.sig());
+  }
+
   private boolean event(ObjectNode n) {
     keyring();
     JsonNode seqNode = n.get("seq");
@@ -227,23 +320,20 @@ public final class ExportVerifier {
       return fail(expected, Reason.MALFORMED, "event without an integer seq");
     }
     long seq = seqNode.longValue();
-    if (pendingGap > 0) {
-      return seq == pendingGap
-          ? fail(pendingGap, Reason.REORDER, "event " + pendingGap + " comes after a later event")
-          : fail(pendingGap, Reason.GAP, "event " + pendingGap + " is missing");
-    }
-    if (seq > expected) {
-      pendingGap = expected; // one line of look-ahead tells a gap from a swap
-      return true;
-    }
     String recordedHash = n.path("hash").asText("");
-    if (seq < expected) {
-      String seen = seq >= fromSeq && expected - seq <= RECENT ? recentHashes[(int) (seq % RECENT)] : null;
-      return recordedHash.equals(seen)
-          ? fail(seq, Reason.DUPLICATE, "event " + seq + " appears twice")
-          : fail(seq, Reason.REORDER, "event " + seq + " appears after event " + (expected - 1));
+    Order order = order(seq, parsedOrNull(recordedHash));
+    if (order != Order.VERIFY) {
+      return order == Order.DEFERRED;
     }
     return verifyEvent(seq, n, recordedHash);
+  }
+
+  private static HashValue parsedOrNull(String hex) {
+    try {
+      return HashValue.parse(hex);
+    } catch (AuditException e) {
+      return null;
+    }
   }
 
   private boolean verifyEvent(long seq, ObjectNode n, String recordedHash) {
@@ -278,18 +368,23 @@ public final class ExportVerifier {
     if (!AuditChain.hashOf(ownPrev, content).equals(hash)) {
       return fail(seq, Reason.HASH_MISMATCH, "event " + seq + " does not hash to its recorded hash");
     }
+    return chained(seq, ownPrev, hash, keyId, ts, sig);
+  }
+
+  /** The checks after an event's content is known to hash to {@code hash}: link, key, signature. */
+  private boolean chained(long seq, HashValue ownPrev, HashValue hash, String keyId, Instant ts, String sig) {
     if (prevHash != null && !ownPrev.equals(prevHash)) {
       return fail(seq, Reason.CHAIN_BROKEN, "event " + seq + " does not chain from the event before it");
     }
     if (!verifySignature(seq, keyId, ts, hash, sig)) {
       return false;
     }
-    recentHashes[(int) (seq % RECENT)] = recordedHash;
+    recentHashes[(int) (seq % RECENT)] = hash;
     prevHash = hash;
     expected = seq + 1;
     count++;
     if (fromSeq == 1) {
-      range.append(MerkleTree.leafHash(hash));
+      range.appendEvent(hash);
       if (checkpoint.isPresent() && checkpoint.get().treeSize() == seq) {
         return checkCheckpoint(checkpoint.get());
       }

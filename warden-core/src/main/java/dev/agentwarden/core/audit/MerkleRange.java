@@ -1,6 +1,7 @@
 package dev.agentwarden.core.audit;
 
-import java.util.ArrayList;
+import dev.agentwarden.core.crypto.Sha256;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -9,9 +10,12 @@ import java.util.List;
  * millions of events without holding them.
  */
 public final class MerkleRange {
-  private final List<HashValue> hashes = new ArrayList<>();
-  private final List<Long> sizes = new ArrayList<>();
+  // At most one subtree per bit of the size.
+  private final HashValue[] hashes = new HashValue[64];
+  private final long[] sizes = new long[64];
+  private int count;
   private long size;
+  private final Sha256 hasher = Sha256.newHasher();
 
   /** An empty range. */
   public MerkleRange() {}
@@ -29,8 +33,8 @@ public final class MerkleRange {
     for (int bit = 62; bit >= 0; bit--) {
       long s = 1L << bit;
       if ((size & s) != 0) {
-        r.hashes.add(java.util.Objects.requireNonNull(frontier.get(i++), "frontier"));
-        r.sizes.add(s);
+        r.hashes[r.count] = java.util.Objects.requireNonNull(frontier.get(i++), "frontier");
+        r.sizes[r.count++] = s;
       }
     }
     r.size = size;
@@ -39,20 +43,30 @@ public final class MerkleRange {
 
   /** The roots of the perfect subtrees, left to right: what {@link #restore} takes back. */
   public List<HashValue> frontier() {
-    return List.copyOf(hashes);
+    return List.of(Arrays.copyOf(hashes, count));
   }
 
   /** Appends one leaf hash. */
   public void append(HashValue leafHash) {
     HashValue h = leafHash;
     long s = 1;
-    while (!sizes.isEmpty() && sizes.getLast() == s) {
-      h = MerkleTree.nodeHash(hashes.removeLast(), h);
-      s += sizes.removeLast();
+    while (count > 0 && sizes[count - 1] == s) {
+      count--;
+      h = nodeHash(hashes[count], h);
+      s += sizes[count];
     }
-    hashes.add(h);
-    sizes.add(s);
+    hashes[count] = h;
+    sizes[count++] = s;
     size++;
+  }
+
+  /** Appends the leaf of an audit event: {@link MerkleTree#leafHash(HashValue)} of its hash. */
+  void appendEvent(HashValue eventHash) {
+    append(HashValue.wrap(hasher.update((byte) 0).update(eventHash.raw()).digest()));
+  }
+
+  private HashValue nodeHash(HashValue left, HashValue right) {
+    return HashValue.wrap(hasher.update((byte) 1).update(left.raw()).update(right.raw()).digest());
   }
 
   /** Number of leaves appended. */
@@ -62,12 +76,12 @@ public final class MerkleRange {
 
   /** The RFC 9162 tree hash of the leaves so far. */
   public HashValue root() {
-    if (hashes.isEmpty()) {
+    if (count == 0) {
       return MerkleTree.emptyRoot();
     }
-    HashValue r = hashes.getLast();
-    for (int i = hashes.size() - 2; i >= 0; i--) {
-      r = MerkleTree.nodeHash(hashes.get(i), r);
+    HashValue r = hashes[count - 1];
+    for (int i = count - 2; i >= 0; i--) {
+      r = nodeHash(hashes[i], r);
     }
     return r;
   }

@@ -32,6 +32,15 @@ class AuditTimeTest {
       })
   void otherSpellingsAndImpossibleDates_areRefused(String s) {
     assertThatThrownBy(() -> AuditTime.parse(s)).isInstanceOf(AuditException.class);
+    byte[] inLine = ("x" + s + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> AuditTime.parse(inLine, 1)).isInstanceOf(AuditException.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"2026-11-23T12:34:56.123456Z", "2024-02-29T23:59:59.999999Z", "1970-01-01T00:00:00.000000Z"})
+  void timestampsReadFromExportBytes_equalTheParsedString(String s) {
+    byte[] inLine = ("{\"ts\":\"" + s + "\"}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    assertThat(AuditTime.parse(inLine, 7)).isEqualTo(AuditTime.parse(s)).isEqualTo(Instant.parse(s));
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.agentwarden.core.audit.VerificationResult.Reason;
 import dev.agentwarden.core.audit.VerificationResult.Verified;
 import dev.agentwarden.core.crypto.Ed25519;
 import dev.agentwarden.core.json.CanonicalJson;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -38,6 +39,7 @@ class ExportVerifierTest {
     return every;
   }
 
+  /** Feeds the lines as strings and, separately, as UTF-8 bytes; both must agree. */
   private static VerificationResult verify(
       List<String> lines, Optional<AuditKeyring> keys, Optional<TreeHead> checkpoint, ExportVerifier.SignatureChecks checks) {
     ExportVerifier v = ExportVerifier.create(keys, checkpoint, checks);
@@ -46,7 +48,16 @@ class ExportVerifierTest {
         break;
       }
     }
-    return v.finish();
+    ExportVerifier fromBytes = ExportVerifier.create(keys, checkpoint, checks);
+    for (String line : lines) {
+      byte[] padded = ("xx" + line + "\n").getBytes(StandardCharsets.UTF_8);
+      if (!fromBytes.accept(padded, 2, padded.length - 3)) {
+        break;
+      }
+    }
+    VerificationResult result = v.finish();
+    assertThat(fromBytes.finish()).isEqualTo(result);
+    return result;
   }
 
   private VerificationResult verify(List<String> lines) {
@@ -87,6 +98,40 @@ class ExportVerifierTest {
     String line = lines.get(lineOf(17));
     lines.set(lineOf(17), line.replace("allow-docs-17", "allow-docs-18"));
     assertFails(verify(lines), 17, Reason.HASH_MISMATCH);
+  }
+
+  @Test
+  void eventLinesInAnotherSpelling_stillVerify() {
+    List<String> lines = new ArrayList<>(export);
+    for (long seq = 1; seq <= N; seq += 7) {
+      String line = lines.get(lineOf(seq));
+      lines.set(lineOf(seq), " " + line.replace(",\"kind\":\"event\"", "")
+          .replace("{\"actor\"", "{\"kind\":\"event\",\"actor\"").replace(",\"", ", \""));
+    }
+    VerificationResult r = verify(lines);
+    assertThat(r.isVerified()).as(r.toString()).isTrue();
+  }
+
+  @Test
+  void bodiesWithQuotesBracketsEscapesAndNonAscii_verify_andATamperedOneFailsAtItsSeq() {
+    List<AuditEvent> tricky = new ArrayList<>();
+    HashValue prev = AuditChain.genesis(T);
+    String[] texts = {"}]\",\"hash\":\"", "tab\tnew\nline\u0001", "\\\"", "日本語 €", "{[\"x\"]}", ""};
+    for (int i = 0; i < texts.length; i++) {
+      ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      body.put("text", texts[i]);
+      body.putObject("nested").putArray("list").add(texts[i]).addObject().put("k\"ey}", -0.5);
+      AuditEntry entry = new AuditEntry(T, AuditFixture.T0.plusSeconds(i), "user:\"quoted\"", AuditEventType.TOOL_CALLED, body);
+      AuditEvent e = AuditChain.seal(entry, i + 1, prev, signer);
+      tricky.add(e);
+      prev = e.hash();
+    }
+    List<String> lines = AuditFixture.export(T, tricky, List.of(signer.key()), signer);
+    VerificationResult r = verify(lines);
+    assertThat(r.isVerified()).as(r.toString()).isTrue();
+    List<String> tampered = new ArrayList<>(lines);
+    tampered.set(lineOf(4), tampered.get(lineOf(4)).replace("日本語", "日本人"));
+    assertFails(verify(tampered), 4, Reason.HASH_MISMATCH);
   }
 
   @Test
