@@ -51,6 +51,8 @@ public final class McpEndpoint {
   private static final Duration APPROVAL_POLL = Duration.ofSeconds(1);
   private static final int REPLAY_EVENTS = 32;
   private static final String LIST_CHANGED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
+  private static final String RESOURCES_CHANGED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/resources/list_changed\"}";
+  private static final String PROMPTS_CHANGED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/prompts/list_changed\"}";
 
   private final McpGateway gateway;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -68,6 +70,8 @@ public final class McpEndpoint {
     final ArrayDeque<Event> recent = new ArrayDeque<>();
     /** Ids of requests the client cancelled ({@code notifications/cancelled}) while they wait. */
     final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    /** {@code server/@resources} or {@code server/@prompts} whose upstream announced a change, not yet judged. */
+    final Set<String> contentChanges = new java.util.HashSet<>();
     long streamGeneration;
     volatile boolean ended;
 
@@ -83,6 +87,7 @@ public final class McpEndpoint {
   public McpEndpoint(McpGateway gateway) {
     this.gateway = gateway;
     gateway.onToolsChanged(this::toolsMayHaveChanged);
+    gateway.onContentChanged(this::contentChanged);
   }
 
   /** Wakes the open streams of {@code tenant}'s sessions to compare their tools with what their clients saw. */
@@ -146,14 +151,11 @@ public final class McpEndpoint {
 
   private void run(Session s, long generation, long after, OutputStream out) {
     try {
-      List<Event> missed;
+      long written;
       synchronized (s) {
-        missed = s.recent.stream().filter(e -> e.id() > after).toList();
+        written = Math.min(after, s.lastEventId);
       }
       out.write(": AgentWarden MCP event stream\n\n".getBytes(StandardCharsets.UTF_8));
-      for (Event e : missed) {
-        write(out, e);
-      }
       out.flush();
       boolean first = true;
       while (true) {
@@ -164,25 +166,32 @@ public final class McpEndpoint {
             return;
           }
         }
-        Optional<String> tools = visibleTools(s);
-        if (tools.isEmpty()) {
+        Optional<Agent> agent = gateway.agentForKey(s.tenant, s.keyId).filter(Agent::enabled);
+        if (agent.isEmpty()) {
           return; // the agent was deleted or disabled: nothing more to say
         }
-        Optional<Event> event = Optional.empty();
+        String tools = hash(gateway.toolsFor(s.tenant, agent.get()));
+        List<Event> due;
         synchronized (s) {
-          if (!tools.get().equals(s.seenTools)) {
-            s.seenTools = tools.get();
-            Event e = new Event(++s.lastEventId, LIST_CHANGED);
-            s.recent.addLast(e);
-            if (s.recent.size() > REPLAY_EVENTS) {
-              s.recent.removeFirst();
-            }
-            event = Optional.of(e);
+          if (!tools.equals(s.seenTools)) {
+            s.seenTools = tools;
+            announce(s, LIST_CHANGED);
           }
+          for (String change : s.contentChanges) {
+            // change is "server/@resources" or "server/@prompts"
+            if (agent.get().tools().contains(change)) {
+              announce(s, change.endsWith("/" + McpGateway.RESOURCES) ? RESOURCES_CHANGED : PROMPTS_CHANGED);
+            }
+          }
+          s.contentChanges.clear();
+          long from = written;
+          due = s.recent.stream().filter(e -> e.id() > from).toList();
         }
-        if (event.isPresent()) {
-          write(out, event.get());
-        } else if (woken == null) {
+        for (Event e : due) {
+          write(out, e);
+          written = e.id();
+        }
+        if (due.isEmpty() && woken == null) {
           out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
         }
         out.flush();
@@ -191,6 +200,26 @@ public final class McpEndpoint {
       // The client went away; it may reconnect with Last-Event-ID.
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Adds an event to the session's replay buffer; the caller holds the session's lock. */
+  private static void announce(Session s, String data) {
+    s.recent.addLast(new Event(++s.lastEventId, data));
+    if (s.recent.size() > REPLAY_EVENTS) {
+      s.recent.removeFirst();
+    }
+  }
+
+  /** An upstream announced that its resources or prompts changed: sessions attached to them hear of it. */
+  private void contentChanged(TenantId tenant, String server, String kind) {
+    for (Session s : sessions.values()) {
+      if (s.tenant.equals(tenant)) {
+        synchronized (s) {
+          s.contentChanges.add(server + "/" + kind);
+        }
+        wake(s);
+      }
     }
   }
 
@@ -328,8 +357,8 @@ public final class McpEndpoint {
     r.put("protocolVersion", version);
     ObjectNode capabilities = r.putObject("capabilities");
     capabilities.putObject("tools").put("listChanged", true);
-    capabilities.putObject("resources");
-    capabilities.putObject("prompts");
+    capabilities.putObject("resources").put("listChanged", true);
+    capabilities.putObject("prompts").put("listChanged", true);
     r.putObject("serverInfo").put("name", "agentwarden").put("title", "AgentWarden MCP gateway").put("version", "0.1.0");
     r.put("instructions", "Tools are provided through AgentWarden. Calls are checked by policy, may need human"
         + " approval (a tool error says 'pending approval <id>'; call again with the same arguments once approved),"

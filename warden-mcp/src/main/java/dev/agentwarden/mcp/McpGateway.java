@@ -76,6 +76,7 @@ public final class McpGateway {
   private final SecureRandom random = new SecureRandom();
   private final Optional<java.security.KeyStore> trustStore;
   private final List<java.util.function.Consumer<TenantId>> toolListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<ContentListener> contentListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private McpGateway(Database db, Vault vault, TenantPolicies policies, AuditSink audit, Clock clock,
       Optional<java.security.KeyStore> trustStore) {
@@ -104,6 +105,24 @@ public final class McpGateway {
    */
   public void onToolsChanged(java.util.function.Consumer<TenantId> listener) {
     toolListeners.add(listener);
+  }
+
+  /** Hears that an upstream announced a change of its resources or prompts. */
+  @FunctionalInterface
+  public interface ContentListener {
+    /** @param kind {@link #RESOURCES} or {@link #PROMPTS} */
+    void changed(TenantId tenant, String server, String kind);
+  }
+
+  /** Registers {@code listener} for upstream announcements of changed resource or prompt lists. */
+  public void onContentChanged(ContentListener listener) {
+    contentListeners.add(listener);
+  }
+
+  void contentChanged(TenantId tenant, String server, String kind) {
+    for (ContentListener l : contentListeners) {
+      l.changed(tenant, server, kind);
+    }
   }
 
   /** Tells the listeners that the tools visible to agents of {@code tenant} may have changed. */

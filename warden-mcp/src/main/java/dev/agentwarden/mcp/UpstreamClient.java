@@ -40,7 +40,7 @@ final class UpstreamClient implements AutoCloseable {
   private Optional<String> sessionId = Optional.empty();
   private String protocolVersion = PROTOCOL_VERSION;
   private String instructions = "";
-  private boolean announcesToolListChanged;
+  private boolean announcesListChanges;
   private boolean sawToolListChanged;
   private long nextId = 1;
 
@@ -61,7 +61,10 @@ final class UpstreamClient implements AutoCloseable {
       c.protocolVersion = result.path("protocolVersion").textValue();
     }
     c.instructions = result.path("instructions").isTextual() ? result.path("instructions").textValue() : "";
-    c.announcesToolListChanged = result.path("capabilities").path("tools").path("listChanged").asBoolean(false);
+    JsonNode caps = result.path("capabilities");
+    c.announcesListChanges = caps.path("tools").path("listChanged").asBoolean(false)
+        || caps.path("resources").path("listChanged").asBoolean(false)
+        || caps.path("prompts").path("listChanged").asBoolean(false);
     c.notify("notifications/initialized");
     return c;
   }
@@ -71,9 +74,25 @@ final class UpstreamClient implements AutoCloseable {
     return instructions;
   }
 
-  /** Whether the upstream declared that it sends {@code notifications/tools/list_changed}. */
-  boolean announcesToolListChanged() {
-    return announcesToolListChanged;
+  /** Whether the upstream declared that it announces changes of its tool, resource or prompt lists. */
+  boolean announcesListChanges() {
+    return announcesListChanges;
+  }
+
+  /**
+   * Answers a request the upstream sent on its stream: {@code ping} with an empty result, any
+   * other (sampling, elicitation, roots: the gateway offers none of them) with "method not found",
+   * so the upstream does not wait for an answer that never comes.
+   */
+  void answer(JsonNode request) {
+    ObjectNode msg = JSON.createObjectNode().put("jsonrpc", "2.0");
+    msg.set("id", request.get("id"));
+    if (request.path("method").asText().equals("ping")) {
+      msg.putObject("result");
+    } else {
+      msg.putObject("error").put("code", -32601).put("message", "Method not found");
+    }
+    post(msg, "a response");
   }
 
   /**
@@ -181,10 +200,14 @@ final class UpstreamClient implements AutoCloseable {
   }
 
   private void notify(String method) {
-    ObjectNode msg = JSON.createObjectNode().put("jsonrpc", "2.0").put("method", method);
+    post(JSON.createObjectNode().put("jsonrpc", "2.0").put("method", method), method);
+  }
+
+  /** POSTs a message that expects no response (a notification, or our response to the upstream's request). */
+  private void post(ObjectNode msg, String what) {
     try (EgressStream s = egress.open(base("POST", bytes(msg)))) {
       if (s.status() >= 300) {
-        throw new McpException("upstream_error", "the upstream refused " + method + " with HTTP " + s.status());
+        throw new McpException("upstream_error", "the upstream refused " + what + " with HTTP " + s.status());
       }
       s.body().readNBytes(64 * 1024);
     } catch (IOException e) {

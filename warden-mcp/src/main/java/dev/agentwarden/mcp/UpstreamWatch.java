@@ -1,6 +1,5 @@
 package dev.agentwarden.mcp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.core.vault.SecretRef;
 import dev.agentwarden.store.Database;
@@ -20,11 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * client event stream (GET), so that {@code notifications/tools/list_changed} re-syncs the server
  * at once: every tool is fetched and pinned again, and a changed identity is quarantined and
  * audited ({@link McpGateway#sync}). The same notification inside the response stream of a tool
- * call is handled by the call itself.
+ * call is handled by the call itself. Changes of its resource and prompt lists are passed on to
+ * agents ({@link McpGateway#onContentChanged}); requests it sends on the stream are answered.
  *
  * <p>Every reconnection re-syncs too, because notifications sent while no stream was open are
  * lost: a stream is reopened when it ends, after {@link #IDLE} without a byte, after {@link
- * #LIFETIME}, and, for an upstream that does not announce tool list changes or offers no stream,
+ * #LIFETIME}, and, for an upstream that does not announce list changes or offers no stream,
  * every {@link #RECHECK}. The egress client of each connection applies the tenant's network policy
  * as it is then. Each gateway process watches every server; syncs are serialised on the
  * server's row, and a sync that finds nothing new writes nothing but the time.
@@ -124,9 +124,18 @@ public final class UpstreamWatch implements AutoCloseable {
           }
           sync = true;
           backoff = FIRST_BACKOFF;
-          streamed = upstream.announcesToolListChanged() && upstream.listen(message -> {
-            if (announcesToolChange(message)) {
-              gateway.resyncOnNotification(key.tenant(), key.serverId());
+          String name = server.get().name();
+          streamed = upstream.announcesListChanges() && upstream.listen(message -> {
+            String method = message.path("method").asText("");
+            if (message.hasNonNull("id") && !method.isEmpty()) {
+              upstream.answer(message);
+              return;
+            }
+            switch (method) {
+              case UpstreamClient.TOOLS_LIST_CHANGED -> gateway.resyncOnNotification(key.tenant(), key.serverId());
+              case "notifications/resources/list_changed" -> gateway.contentChanged(key.tenant(), name, McpGateway.RESOURCES);
+              case "notifications/prompts/list_changed" -> gateway.contentChanged(key.tenant(), name, McpGateway.PROMPTS);
+              default -> { }
             }
           });
         }
@@ -153,9 +162,5 @@ public final class UpstreamWatch implements AutoCloseable {
     } catch (InterruptedException e) {
       return false;
     }
-  }
-
-  private static boolean announcesToolChange(JsonNode message) {
-    return UpstreamClient.TOOLS_LIST_CHANGED.equals(message.path("method").asText());
   }
 }

@@ -198,4 +198,31 @@ class McpListChangedTest {
       assertThat(stream.next(SseLines.END)).isEqualTo(SseLines.END);
     }
   }
+
+  @Test
+  void upstreamResourceListChange_reachesAgentsAttachedToItsResources_andUpstreamPingsAreAnswered() throws Exception {
+    TestUpstream u = registered("content");
+    TestGateway.Reply r = gw.post("/v1/agents", tenant.adminKey(), "{\"name\":\"content-agent\",\"issue_key\":true,"
+        + "\"tools\":[\"content/@resources\"]}");
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    String key = r.json().path("key").path("secret").asText();
+    McpGatewayTest.Client c = new McpGatewayTest.Client(gw, key);
+    JsonNode init = c.rpc("ping", "{}");
+    assertThat(init.path("result").isObject()).isTrue();
+    eventually("the gateway holds the upstream's event stream open", () -> !u.streams.isEmpty());
+
+    u.announce("{\"jsonrpc\":\"2.0\",\"id\":\"ping-1\",\"method\":\"ping\"}");
+    u.announce("{\"jsonrpc\":\"2.0\",\"id\":\"s-1\",\"method\":\"sampling/createMessage\",\"params\":{}}");
+    eventually("the gateway answered the upstream's requests", () -> u.answers.size() >= 2);
+    assertThat(u.answers.stream().filter(a -> a.path("id").asText().equals("ping-1")).findFirst().orElseThrow()
+        .path("result").isObject()).isTrue();
+    assertThat(u.answers.stream().filter(a -> a.path("id").asText().equals("s-1")).findFirst().orElseThrow()
+        .path("error").path("code").asInt()).isEqualTo(-32601);
+
+    try (SseLines stream = agentStream(key, c.session, Map.of())) {
+      assertThat(stream.response().statusCode()).isEqualTo(200);
+      u.announce("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/resources/list_changed\"}");
+      assertThat(stream.next("data: ")).contains("notifications/resources/list_changed");
+    }
+  }
 }

@@ -36,6 +36,8 @@ final class TestUpstream implements AutoCloseable {
   volatile String instructions = "Test tools.";
   /** Open server-to-client streams (GET), which {@link #announceToolListChanged} writes to. */
   final List<OutputStream> streams = new CopyOnWriteArrayList<>();
+  /** Responses the client POSTed to requests sent on its streams. */
+  final List<JsonNode> answers = new CopyOnWriteArrayList<>();
   /** When set, every tools/call response stream carries notifications/tools/list_changed first. */
   volatile boolean announceInCalls;
 
@@ -94,7 +96,10 @@ final class TestUpstream implements AutoCloseable {
       send(ex, 404, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32001,\"message\":\"Session not found\"}}");
       return;
     }
-    if (!msg.has("id")) {
+    if (!msg.has("id") || !msg.has("method")) {
+      if (msg.has("id")) {
+        answers.add(msg); // the client's response to a request sent on a stream
+      }
       send(ex, 202, "application/json", "");
       return;
     }
@@ -164,10 +169,15 @@ final class TestUpstream implements AutoCloseable {
 
   /** Sends notifications/tools/list_changed on every open GET stream; returns how many got it. */
   int announceToolListChanged() {
+    return announce(LIST_CHANGED);
+  }
+
+  /** Sends one JSON-RPC message on every open GET stream; returns how many got it. */
+  int announce(String message) {
     int sent = 0;
     for (OutputStream out : streams) {
       try {
-        out.write(("event: message\ndata: " + LIST_CHANGED + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.write(("event: message\ndata: " + message + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
         sent++;
       } catch (IOException e) {
