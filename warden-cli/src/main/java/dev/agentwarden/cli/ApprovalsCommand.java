@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -116,7 +117,7 @@ final class ApprovalsCommand {
       out.println("  sha256   " + a.path("payload_sha256").asText());
     }
 
-    private String ask(PrintWriter out) throws IOException {
+    private @Nullable String ask(PrintWriter out) throws IOException {
       while (true) {
         out.print("approve? [y/n/s] ");
         out.flush();

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The ignore rules of one directory, read from its {@code .gitignore} and {@code .wardenignore}
@@ -43,7 +44,7 @@ final class IgnoreRules {
   }
 
   /** Whether {@code path} (below this rule set's directory) is ignored; null when undecided. */
-  Boolean decide(Path path, boolean directory) {
+  @Nullable Boolean decide(Path path, boolean directory) {
     String rel = base.relativize(path).toString().replace('\\', '/');
     Boolean result = null;
     for (Rule rule : rules) {

@@ -187,7 +187,7 @@ final class ServeCommand implements Callable<Integer> {
     try {
       root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
     } catch (IOException e) {
-      throw new GatewayConfig.InvalidConfigException("cannot read config file " + file + ": " + firstLine(e.getMessage()));
+      throw new GatewayConfig.InvalidConfigException("cannot read config file " + file + ": " + firstLine(String.valueOf(e.getMessage())));
     }
     Map<String, String> s = new LinkedHashMap<>();
     if (root == null || root.isMissingNode() || root.isNull()) {

@@ -1,5 +1,7 @@
 package dev.agentwarden.core;
 
+import java.util.Objects;
+
 /**
  * Root of every exception thrown by {@code warden-core}.
  *
@@ -26,6 +28,12 @@ public class CoreException extends RuntimeException {
   /** Stable error code, lower snake case. */
   public final String code() {
     return code;
+  }
+
+  /** Never null: problem details and logs show it, so every exception here is built with one. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNullElse(super.getMessage(), code);
   }
 
   private static String requireCode(String code) {

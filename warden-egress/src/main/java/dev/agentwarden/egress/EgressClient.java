@@ -26,6 +26,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The only outbound HTTP client of AgentWarden.
@@ -65,7 +66,7 @@ public final class EgressClient {
     this.totalTimeout = b.totalTimeout;
     this.maxResponseBytes = b.maxResponseBytes;
     this.maxRedirects = b.maxRedirects;
-    this.tls = b.tls;
+    this.tls = Objects.requireNonNull(b.tls, "build() chooses the TLS context");
   }
 
   public static Builder builder(NetworkPolicy policy) {
@@ -350,7 +351,7 @@ public final class EgressClient {
     private Duration totalTimeout = Duration.ofSeconds(60);
     private long maxResponseBytes = 10L * 1024 * 1024;
     private int maxRedirects = 0;
-    private SSLContext tls;
+    private @Nullable SSLContext tls;
 
     private Builder(NetworkPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");

@@ -1,5 +1,7 @@
 package dev.agentwarden.egress;
 
+import java.util.Objects;
+
 /**
  * Root of every exception thrown by {@code warden-egress}. Each subclass names what failed and
  * carries a stable lower_snake {@link #code()} for problem details. Messages name hosts, never
@@ -23,6 +25,12 @@ public class EgressException extends RuntimeException {
   /** Stable error code, lower snake case. */
   public final String code() {
     return code;
+  }
+
+  /** Never null: problem details and logs show it, so every exception here is built with one. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNullElse(super.getMessage(), code);
   }
 
   /** The policy refused the destination (or a redirect hop); nothing was sent. */

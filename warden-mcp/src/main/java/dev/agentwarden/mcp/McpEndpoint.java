@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agent-facing side of MCP Streamable HTTP: JSON-RPC over POST, one JSON response per
@@ -485,7 +486,7 @@ public final class McpEndpoint {
     return r;
   }
 
-  private static ObjectNode error(JsonNode id, int code, String message) {
+  private static ObjectNode error(@Nullable JsonNode id, int code, String message) {
     ObjectNode r = JsonNodeFactory.instance.objectNode().put("jsonrpc", "2.0");
     r.set("id", id == null ? JsonNodeFactory.instance.nullNode() : id);
     r.putObject("error").put("code", code).put("message", message);

@@ -1,5 +1,7 @@
 package dev.agentwarden.mcp;
 
+import java.util.Objects;
+
 /**
  * Root of every exception thrown by {@code warden-mcp}: a stable lower_snake {@link #code()} and
  * a message safe to show the agent or the admin (never a credential, never upstream internals
@@ -22,5 +24,11 @@ public class McpException extends RuntimeException {
 
   public final String code() {
     return code;
+  }
+
+  /** Never null: problem details and logs show it, so every exception here is built with one. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNullElse(super.getMessage(), code);
   }
 }

@@ -176,7 +176,7 @@ public final class McpGateway {
       listing = fetch(tenant, server.url(), server.authRef().map(SecretRef::parse));
     } catch (McpException e) {
       db.inTenant(tenant, tx -> {
-        McpServers.failed(tx, serverId, e.getMessage());
+        McpServers.failed(tx, serverId, String.valueOf(e.getMessage()));
         return null;
       });
       throw e;
@@ -493,7 +493,7 @@ public final class McpGateway {
       body.put("error", e.getMessage());
       audit.record(tenant, actor, "tool.called", body);
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
-      return new CallOutcome.RpcError(code, e.getMessage());
+      return new CallOutcome.RpcError(code, String.valueOf(e.getMessage()));
     } catch (McpException e) {
       body.put("outcome", e.code());
       audit.record(tenant, actor, "tool.called", body);

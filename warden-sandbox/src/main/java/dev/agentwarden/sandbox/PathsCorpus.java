@@ -40,7 +40,7 @@ public final class PathsCorpus implements AutoCloseable {
     this.scratch = scratch;
     this.marker = "CANARY-" + UUID.randomUUID();
     this.root = Files.createDirectories(scratch.resolve("w/a/b/c/root"));
-    for (Path dir = root.getParent(); dir.startsWith(scratch); dir = dir.getParent()) {
+    for (Path dir = root.getParent(); dir != null && dir.startsWith(scratch); dir = dir.getParent()) {
       Files.writeString(dir.resolve(CANARY_NAME), marker);
     }
     Files.writeString(root.resolve("inside.txt"), "inside");

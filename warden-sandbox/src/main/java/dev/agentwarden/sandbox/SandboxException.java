@@ -1,5 +1,7 @@
 package dev.agentwarden.sandbox;
 
+import java.util.Objects;
+
 /**
  * Root of every exception thrown by {@code warden-sandbox}. {@link #code()} is a stable lower
  * snake case error code; the message is safe to show to the caller (it names workspace-relative
@@ -22,5 +24,11 @@ public class SandboxException extends RuntimeException {
 
   public final String code() {
     return code;
+  }
+
+  /** Never null: problem details and logs show it, so every exception here is built with one. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNullElse(super.getMessage(), code);
   }
 }

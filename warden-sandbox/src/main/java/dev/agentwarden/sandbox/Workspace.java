@@ -27,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One tenant's workspace directory, through which every agent file read and write goes.
@@ -142,11 +143,11 @@ public final class Workspace {
   }
 
   @FunctionalInterface
-  private interface InDirectory<T> {
+  private interface InDirectory<T extends @Nullable Object> {
     T apply(SecureDirectoryStream<Path> dir, Path name) throws IOException;
   }
 
-  private <T> T inParentDirectory(String normalised, boolean createParents, InDirectory<T> action) {
+  private <T extends @Nullable Object> T inParentDirectory(String normalised, boolean createParents, InDirectory<T> action) {
     String[] segments = normalised.split("/");
     List<DirectoryStream<Path>> opened = new ArrayList<>();
     try {

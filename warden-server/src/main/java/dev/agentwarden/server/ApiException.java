@@ -1,6 +1,7 @@
 package dev.agentwarden.server;
 
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Root of every exception thrown by {@code warden-server}: a refusal that becomes an RFC 9457
@@ -31,6 +32,12 @@ public class ApiException extends RuntimeException {
 
   public String code() {
     return code;
+  }
+
+  /** Never null: problem details and logs show it, so every exception here is built with one. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNullElse(super.getMessage(), code);
   }
 
   /** Extra response headers, e.g. {@code Retry-After}. */

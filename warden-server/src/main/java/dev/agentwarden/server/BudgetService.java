@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code GET /v1/usage} (model usage and limits per scope: an agent key sees its own agent and
@@ -100,8 +101,8 @@ final class BudgetService implements ApiService {
     return m;
   }
 
-  private static Map<String, Object> view(ModelBudgets.Budget b) {
-    Map<String, Object> m = new LinkedHashMap<>();
+  private static Map<String, @Nullable Object> view(ModelBudgets.Budget b) {
+    Map<String, @Nullable Object> m = new LinkedHashMap<>();
     m.put("scope", b.scope());
     m.put("requests_per_minute", boxed(b.requestsPerMinute()));
     m.put("tokens_per_day", boxed(b.tokensPerDay()));
@@ -109,7 +110,7 @@ final class BudgetService implements ApiService {
     return m;
   }
 
-  private static Object boxed(OptionalLong v) {
+  private static @Nullable Object boxed(OptionalLong v) {
     return v.isPresent() ? (Object) v.getAsLong() : null;
   }
 

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The request pipeline every API call goes through, in this order: route match, authenticate,
@@ -103,7 +104,7 @@ final class Dispatcher implements Handler {
     final String requestId;
     String route = "unmatched";
     Optional<Principal> principal = Optional.empty();
-    String code;
+    @Nullable String code;
     final Map<String, String> headers = new LinkedHashMap<>();
 
     Exchange(String requestId) {

@@ -115,13 +115,16 @@ final class KeyService implements ApiService {
     });
     t.add("DELETE", "/v1/keys/{id}", Roles.ADMIN, req -> {
       UUID id = req.idParam("id", "key");
-      db.inTenant(req.tenant(), tx -> {
+      Optional<ApiKey> gone = db.inTenant(req.tenant(), tx -> {
         Optional<ApiKey> revoked = ApiKeys.revoke(tx, id);
         if (revoked.isPresent()) {
           audit.append(tx, req.principal().actor(), AuditEventType.API_KEY_REVOKED, keyEvent(revoked.get()));
         }
         return revoked;
-      }).orElseThrow(() -> ApiException.notFound("key"));
+      });
+      if (gone.isEmpty()) {
+        throw ApiException.notFound("key");
+      }
       authenticator.forget(id);
       return ApiResponse.noContent();
     });

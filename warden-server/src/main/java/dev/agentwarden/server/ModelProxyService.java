@@ -46,6 +46,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -658,7 +659,7 @@ final class ModelProxyService implements ApiService {
         if (!id.startsWith("t" + index + ".")) {
           continue;
         }
-        GuardedOutput args = outputs.remove(id);
+        GuardedOutput args = Objects.requireNonNull(outputs.remove(id));
         GuardedOutput.Result r = args.finish();
         int tool = Integer.parseInt(id.substring(id.indexOf('.') + 1));
         ArrayNode calls = delta.withArray("tool_calls");
@@ -687,7 +688,7 @@ final class ModelProxyService implements ApiService {
         if (id.startsWith("done.")) {
           continue;
         }
-        GuardedOutput g = outputs.remove(id);
+        GuardedOutput g = Objects.requireNonNull(outputs.remove(id));
         GuardedOutput.Result r = g.finish();
         outputs.put("done." + id, g);
         ObjectNode chunk = JsonNodeFactory.instance.objectNode();

@@ -68,7 +68,7 @@ public final class RouteTable {
         bestLiterals = literals;
       }
     }
-    if (best != null) {
+    if (best != null && bestParams != null) {
       return new Match.Found(best, bestParams);
     }
     return allowed.isEmpty() ? new Match.Missing() : new Match.WrongMethod(allowed);

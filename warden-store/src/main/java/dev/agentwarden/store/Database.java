@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -68,7 +69,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** Runs {@code work} in one transaction scoped to {@code tenant}; commits if it returns. */
-  public <T> T inTenant(TenantId tenant, TxCallback<T> work) {
+  public <T extends @Nullable Object> T inTenant(TenantId tenant, TxCallback<T> work) {
     Objects.requireNonNull(tenant, "tenant");
     return transaction(tenant, work);
   }
@@ -77,11 +78,11 @@ public final class Database implements AutoCloseable {
    * Runs {@code work} in the operator's scope: it sees the tenants table and no tenant's data,
    * unless it explicitly {@link Tx#actAs moves} into one tenant.
    */
-  public <T> T asOperator(TxCallback<T> work) {
+  public <T extends @Nullable Object> T asOperator(TxCallback<T> work) {
     return transaction(TenantId.OPERATOR, work);
   }
 
-  private <T> T transaction(TenantId tenant, TxCallback<T> work) {
+  private <T extends @Nullable Object> T transaction(TenantId tenant, TxCallback<T> work) {
     try (Connection c = pool.getConnection()) {
       try {
         setTenant(c, tenant);
@@ -175,6 +176,6 @@ public final class Database implements AutoCloseable {
     while (t.getCause() != null) {
       t = t.getCause();
     }
-    return t.getMessage();
+    return Objects.requireNonNullElse(t.getMessage(), t.getClass().getName());
   }
 }

@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.Properties;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Administrative connections that act as the owner role, so every object a migration creates
@@ -39,7 +40,7 @@ final class OwnerDataSource implements DataSource {
   }
 
   @Override
-  public PrintWriter getLogWriter() {
+  public @Nullable PrintWriter getLogWriter() {
     return null;
   }
 

@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -42,6 +43,10 @@ public final class ProviderRegistry {
       "groq", Injection.BEARER,
       "openrouter", Injection.BEARER,
       "ollama", Injection.BEARER);
+
+  private static Injection injection(String validKind) {
+    return Objects.requireNonNull(KINDS.get(validKind), "a validated kind has an injection");
+  }
 
   private static final String COLUMNS =
       "p.id, p.name, p.kind, p.base_url, s.name as secret_name, p.owns_secret, s.masked, p.allowed_models,"
@@ -98,7 +103,7 @@ public final class ProviderRegistry {
       boolean owns = p.apiKey().isPresent();
       if (owns) {
         secretId = vault.create(tx, ownedSecret(name), p.apiKey().get(),
-            AllowedHosts.of(List.of(baseUrl.getHost())), KINDS.get(kind)).id();
+            AllowedHosts.of(List.of(baseUrl.getHost())), injection(kind)).id();
       } else {
         secretId = sharedSecretFor(tx, p.secretRef().get(), baseUrl).id();
       }
@@ -153,12 +158,12 @@ public final class ProviderRegistry {
         owns = false;
       } else if (change.apiKey().isPresent() && !owns) {
         secret = ownedSecret(current.name());
-        vault.create(tx, secret, change.apiKey().get(), AllowedHosts.of(List.of(url.getHost())), KINDS.get(newKind));
+        vault.create(tx, secret, change.apiKey().get(), AllowedHosts.of(List.of(url.getHost())), injection(newKind));
         owns = true;
       } else if (owns) {
         // The provider's own secret follows its URL and kind, and takes a new key if one came.
         vault.update(tx, secret, change.apiKey(),
-            Optional.of(AllowedHosts.of(List.of(url.getHost()))), Optional.of(KINDS.get(newKind)));
+            Optional.of(AllowedHosts.of(List.of(url.getHost()))), Optional.of(injection(newKind)));
       } else if (baseUrl.isPresent()) {
         sharedSecretFor(tx, secret, url);
       }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One open transaction whose tenant context is already set. It exists only inside a
@@ -59,7 +60,7 @@ public final class Tx {
     }
   }
 
-  public <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
+  public <T extends @Nullable Object> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
     try (PreparedStatement st = prepare(sql, args);
         ResultSet rs = st.executeQuery()) {
       List<T> out = new ArrayList<>();
@@ -86,7 +87,7 @@ public final class Tx {
   }
 
   /** For streaming large results: the mapper sees each row, nothing is collected. */
-  public void forEach(String sql, int fetchSize, RowMapper<Void> consumer, Object... args)
+  public void forEach(String sql, int fetchSize, RowMapper<@Nullable Void> consumer, Object... args)
       throws SQLException {
     try (PreparedStatement st = prepare(sql, args)) {
       st.setFetchSize(fetchSize);

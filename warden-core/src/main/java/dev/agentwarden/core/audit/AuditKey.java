@@ -85,7 +85,7 @@ public record AuditKey(String keyId, Ed25519.PublicKey publicKey, Instant validF
     }
     JsonNode to = n.get("valid_to");
     Optional<Instant> validTo =
-        to == null || to.isNull() ? Optional.empty() : Optional.of(AuditTime.parse(to.isTextual() ? to.textValue() : null));
+        to == null || to.isNull() ? Optional.empty() : Optional.of(AuditTime.parse(to.isTextual() ? to.textValue() : ""));
     return new AuditKey(text(n, "key_id"), pk, AuditTime.parse(text(n, "valid_from")), validTo);
   }
 

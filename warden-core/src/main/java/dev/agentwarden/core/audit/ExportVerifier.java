@@ -23,6 +23,9 @@ import java.util.Optional;
  * <p>Without trusted keys the export's own key lines are used, which proves the export is
  * internally consistent but not who signed it; pass the gateway's published keys to anchor it.
  */
+// A line-by-line state machine: each field is set by the phase before the one that reads it,
+// which NullAway cannot follow.
+@SuppressWarnings("NullAway")
 public final class ExportVerifier {
   private static final int RECENT = 1024;
   /** In {@link SignatureChecks#SAMPLED} mode, one event signature in this many is checked. */

@@ -1,5 +1,6 @@
 package dev.agentwarden.core.crypto;
 
+import com.google.crypto.tink.AccessesPartialKey;
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.aead.AesGcmKey;
@@ -60,6 +61,8 @@ final class LocalKeyEncryptionKey implements KeyEncryptionKey {
     }
   }
 
+  // Building an AES-GCM key from raw bytes is exactly a partial-key access: the KEK file holds only the key material.
+  @AccessesPartialKey
   static KeyEncryptionKey fromRaw(byte[] raw) {
     try {
       AesGcmParameters parameters =

@@ -18,7 +18,7 @@ public final class Sha256 {
   static {
     try {
       PROTOTYPE = MessageDigest.getInstance("SHA-256");
-      PROTOTYPE.clone();
+      Object unused = PROTOTYPE.clone();
     } catch (NoSuchAlgorithmException | CloneNotSupportedException e) {
       throw new IllegalStateException("the JDK provides no cloneable SHA-256", e);
     }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * RFC 8785 JSON Canonicalization Scheme (JCS) over a Jackson tree.
@@ -67,7 +68,7 @@ public final class CanonicalJson {
     try {
       return requireValue(STRICT.readTree(json));
     } catch (IOException e) {
-      throw new CanonicalJsonException("not valid JSON: " + firstLine(e.getMessage()), e);
+      throw new CanonicalJsonException("not valid JSON: " + firstLine(String.valueOf(e.getMessage())), e);
     }
   }
 
@@ -77,7 +78,7 @@ public final class CanonicalJson {
     try {
       return requireValue(STRICT.readTree(json));
     } catch (IOException e) {
-      throw new CanonicalJsonException("not valid JSON: " + firstLine(e.getMessage()), e);
+      throw new CanonicalJsonException("not valid JSON: " + firstLine(String.valueOf(e.getMessage())), e);
     }
   }
 
@@ -158,7 +159,7 @@ public final class CanonicalJson {
     return new Decimal(digits, point);
   }
 
-  private static Decimal shorterCandidate(double abs, String digits, int point) {
+  private static @Nullable Decimal shorterCandidate(double abs, String digits, int point) {
     int first = digits.charAt(0) - '0';
     Decimal down = new Decimal(Integer.toString(first), point);
     Decimal up = first == 9 ? new Decimal("1", point + 1) : new Decimal(Integer.toString(first + 1), point);

@@ -9,6 +9,7 @@ import dev.agentwarden.core.policy.network.Resolver;
 import dev.agentwarden.core.policy.shell.ShellPolicy;
 import dev.agentwarden.core.policy.tools.ToolPolicy;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -88,7 +89,7 @@ public final class Policy {
   }
 
   public Mode mode(Section section) {
-    return modes.get(section);
+    return Objects.requireNonNull(modes.get(section), "a mode for every section");
   }
 
   public NetworkPolicy network() {

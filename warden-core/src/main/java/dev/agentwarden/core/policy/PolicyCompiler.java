@@ -321,7 +321,7 @@ final class PolicyCompiler {
     try {
       return call.get();
     } catch (PolicyException e) {
-      if (e.getMessage().startsWith(where)) {
+      if (String.valueOf(e.getMessage()).startsWith(where)) {
         throw e;
       }
       throw new PolicyException(where + ": " + e.getMessage(), e);

@@ -48,7 +48,7 @@ public final class InjectionPolicy {
   /** The verdict for content from {@code source} with this assessment. */
   public Verdict decide(InjectionAssessment assessment, ContentSource source) {
     Objects.requireNonNull(assessment, "assessment");
-    Thresholds t = thresholds.get(Objects.requireNonNull(source, "source"));
+    Thresholds t = thresholds(Objects.requireNonNull(source, "source"));
     double s = assessment.score();
     Action action =
         s >= t.block() ? Action.BLOCK
@@ -59,7 +59,8 @@ public final class InjectionPolicy {
   }
 
   public Thresholds thresholds(ContentSource source) {
-    return thresholds.get(source);
+    // The builder fills every source, so a missing entry is a bug, not a configuration.
+    return Objects.requireNonNull(thresholds.get(source), "thresholds for every source");
   }
 
   /** Builds a policy; sources not configured keep the standard thresholds. */

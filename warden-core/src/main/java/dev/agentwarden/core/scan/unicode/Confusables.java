@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Unicode confusables (UTS #39) trimmed to code points whose skeleton is ASCII letters/digits. */
 final class Confusables {
@@ -36,7 +37,7 @@ final class Confusables {
   }
 
   /** The ASCII lookalike of {@code codePoint}, or null when it has none. */
-  static String ascii(int codePoint) {
+  static @Nullable String ascii(int codePoint) {
     return TO_ASCII.get(codePoint);
   }
 }
