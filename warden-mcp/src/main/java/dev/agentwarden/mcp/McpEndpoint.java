@@ -66,7 +66,7 @@ public final class McpEndpoint {
     final String protocolVersion;
     final BlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
     /** The hash of the tool list the client last saw (listed, or current when a stream opened). */
-    String seenTools;
+    @Nullable String seenTools;
     long lastEventId;
     final ArrayDeque<Event> recent = new ArrayDeque<>();
     /** Ids of requests the client cancelled ({@code notifications/cancelled}) while they wait. */

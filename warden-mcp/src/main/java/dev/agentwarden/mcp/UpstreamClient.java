@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An MCP client for one upstream server over Streamable HTTP (protocol revision 2025-06-18),
@@ -272,7 +273,7 @@ final class UpstreamClient implements AutoCloseable {
   }
 
   /** A message on the GET stream; one that is not JSON is skipped, as the stream goes on. */
-  private static JsonNode readMessage(String data) {
+  private static @Nullable JsonNode readMessage(String data) {
     try {
       return JSON.readTree(data);
     } catch (IOException e) {

@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The single entry point of the audit log: every capability records through it.
@@ -173,8 +174,8 @@ public final class AuditLog {
     byte[][] prevHashes = new byte[n][];
     byte[][] hashes = new byte[n][];
     byte[][] sigs = new byte[n][];
-    String[] agents = new String[n];
-    String[] providers = new String[n];
+    @Nullable String[] agents = new String[n];
+    @Nullable String[] providers = new String[n];
     for (int i = 0; i < n; i++) {
       AuditEvent e = events.get(i);
       ObjectNode body = e.body();
@@ -213,7 +214,7 @@ public final class AuditLog {
     }
   }
 
-  private static String topLevelText(JsonNode body, String field) {
+  private static @Nullable String topLevelText(JsonNode body, String field) {
     JsonNode v = body.get(field);
     return v != null && v.isTextual() && v.textValue().length() <= 200 ? v.textValue() : null;
   }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -96,9 +97,9 @@ public final class ModelBudgets {
     }
     for (Budget b : budgets) {
       String scope = b.scope();
-      long[] minute = totals.get(scope + "/minute");
-      long[] day = totals.get(scope + "/day");
-      long[] month = totals.get(scope + "/month");
+      long[] minute = Objects.requireNonNull(totals.get(scope + "/minute"), "the upsert returns every period");
+      long[] day = Objects.requireNonNull(totals.get(scope + "/day"), "the upsert returns every period");
+      long[] month = Objects.requireNonNull(totals.get(scope + "/month"), "the upsert returns every period");
       if (b.tokensPerDay().isPresent() && day[1] >= b.tokensPerDay().getAsLong()) {
         return Optional.of(new Exhausted(scope, "tokens_per_day", b.tokensPerDay().getAsLong(), dayStart(at).plus(1, ChronoUnit.DAYS)));
       }

@@ -7,6 +7,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.CRC32;
+import org.jspecify.annotations.Nullable;
 
 /** The tests a candidate secret must pass beyond its pattern: entropy, checksums, placeholders. */
 final class CandidateChecks {
@@ -181,7 +182,7 @@ final class CandidateChecks {
   }
 
   /** The UTF-8 text of base64url (or base64) {@code part}, or null when it is not base64. */
-  private static String base64Text(String part) {
+  private static @Nullable String base64Text(String part) {
     String s = part.replace('+', '-').replace('/', '_');
     int end = s.length();
     while (end > 0 && s.charAt(end - 1) == '=') {
