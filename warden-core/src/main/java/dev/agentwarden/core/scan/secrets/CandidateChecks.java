@@ -23,10 +23,14 @@ final class CandidateChecks {
       List.of(
           "example", "xxxxx", "placeholder", "your_", "your-", "yourkey", "yourtoken", "yourpass",
           "changeme", "change_me", "redacted", "dummy", "sample", "insert", "replace_me",
-          "****", "....", "…", "${", "{{", "%s", "%(", "<", ">", "foobar", "lorem",
+          "****", "....", "…", "${", "{{", "%s", "%(", "foobar", "lorem",
           "notreal", "not_real", "fake_", "_fake", "abcdefghij", "1234567890abcdefgh",
           "secret_here", "key_here", "token_here", "here_", "changeit", "not-secret", "not_secret",
-          "notsecret", "not-a-secret", "hunter2", "abc123", "[", "fake-", "-fake");
+          "notsecret", "not-a-secret", "hunter2", "abc123", "fake-", "-fake");
+
+  /** A slot to fill in: {@code <your-key>}, {@code [Server's public key]}, or a value that opens one. */
+  private static final java.util.regex.Pattern SLOT =
+      java.util.regex.Pattern.compile("^[<\\[].*|.*<[^<>]{0,40}>.*|.*\\[[A-Za-z _'.-]{2,40}\\].*", java.util.regex.Pattern.DOTALL);
 
   private CandidateChecks() {}
 
@@ -73,11 +77,20 @@ final class CandidateChecks {
           "mypassword", "yourpassword", "p@ssword", "p@ssw0rd", "admin:admin");
 
   static boolean looksLikePlaceholder(String secret) {
+    return looksLikePlaceholder(secret, true);
+  }
+
+  /**
+   * Whether {@code secret} is an example rather than a value: a placeholder word or template
+   * marker, a value mostly made of one repeated char, or (when {@code standIns}) a word people
+   * write where a password goes ({@code password}, {@code secret}).
+   */
+  static boolean looksLikePlaceholder(String secret, boolean standIns) {
     String lower = secret.toLowerCase(Locale.ROOT);
     // user:password pairs are judged by their password part.
     int colon = lower.lastIndexOf(':');
     String last = colon >= 0 && colon < lower.length() - 1 ? lower.substring(colon + 1) : lower;
-    if (STAND_INS.contains(lower) || STAND_INS.contains(last)) {
+    if (standIns && (isStandIn(lower) || isStandIn(last))) {
       return true;
     }
     for (String word : PLACEHOLDER_WORDS) {
@@ -85,9 +98,70 @@ final class CandidateChecks {
         return true;
       }
     }
+    if (SLOT.matcher(lower).matches()) {
+      return true;
+    }
     // A value that is an environment or template reference is a pointer to a secret.
     return lower.startsWith("$") || lower.startsWith("%") || lower.startsWith("@")
         || longestRun(lower) * 2 > lower.length();
+  }
+
+  private static boolean isStandIn(String lower) {
+    return STAND_INS.contains(lower);
+  }
+
+  /**
+   * Whether {@code s} holds {@code length} chars in a row that each follow the previous one in
+   * ASCII ({@code abcdefg}, {@code 1234567}), the way people type example values, also when
+   * letters and digits alternate ({@code a1b2c3d4e5f6g7}: its letters alone ascend).
+   */
+  static boolean hasAscendingRun(String s, int length) {
+    StringBuilder letters = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isLetter(s.charAt(i))) {
+        letters.append(s.charAt(i));
+      }
+    }
+    return ascends(s, length) || ascends(letters, length);
+  }
+
+  private static boolean ascends(CharSequence s, int length) {
+    int run = 1;
+    for (int i = 1; i < s.length(); i++) {
+      char prev = s.charAt(i - 1);
+      char c = s.charAt(i);
+      run = c == prev + 1 && Character.isLetterOrDigit(c) && Character.isLetterOrDigit(prev) ? run + 1 : 1;
+      if (run >= length) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final java.util.regex.Pattern UUID =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-([0-9a-fA-F])[0-9a-fA-F]{3}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  /**
+   * A UUID of any version but 4 (RFC 9562): versions 1, 6 and 7 are a timestamp and a node or
+   * counter, 3 and 5 a hash of a name. Ids, not secrets; random tokens that are UUIDs are v4.
+   */
+  static boolean isNonRandomUuid(String s) {
+    java.util.regex.Matcher m = UUID.matcher(s);
+    return m.matches() && m.group(1).charAt(0) != '4';
+  }
+
+  /**
+   * The entropy a candidate must reach: the rule's floor, except that a hex string can reach at
+   * most 4 bits per char, so it needs only 70 % of that (a random 16-char hex token scores about
+   * 3.0, a 40-char one about 3.8).
+   */
+  static double entropyFloor(String secret, double ruleFloor) {
+    for (int i = 0; i < secret.length(); i++) {
+      if (Character.digit(secret.charAt(i), 16) < 0) {
+        return ruleFloor;
+      }
+    }
+    return Math.min(ruleFloor, 0.7 * 4);
   }
 
   private static int longestRun(String s) {

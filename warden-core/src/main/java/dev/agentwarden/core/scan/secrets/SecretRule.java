@@ -44,7 +44,19 @@ record SecretRule(
     /** The secret must contain a digit and a letter (random tokens almost always do). */
     MIXED,
     /** A value that reads as a dotted or dashed lower-case name is a label, not a secret. */
-    WORDY
+    WORDY,
+    /**
+     * A bare assignment with no vendor format: a value holding a run of seven ascending chars
+     * ({@code abcdefg}, {@code 1234567}) is an example, since random keys practically never hold
+     * one; a UUID that is not version 4 is an id (time or name based), not a random token.
+     */
+    GENERIC,
+    /**
+     * A password written into a URL or connection string is a credential even when it is a
+     * stand-in word ({@code secret}, {@code password}): the string connects as written. Template
+     * markers and placeholder words still exempt it.
+     */
+    LITERAL
   }
 
   SecretRule {

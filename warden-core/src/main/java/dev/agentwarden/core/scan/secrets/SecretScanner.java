@@ -195,10 +195,15 @@ public final class SecretScanner {
 
   /** The confidence of a candidate, or 0 when it fails validation. */
   static double validate(SecretRule rule, String secret) {
-    if (CandidateChecks.entropy(secret) < rule.minEntropy()) {
+    if (CandidateChecks.entropy(secret) < CandidateChecks.entropyFloor(secret, rule.minEntropy())) {
       return 0;
     }
-    if (!rule.has(SecretRule.Flag.RAW) && CandidateChecks.looksLikePlaceholder(secret)) {
+    if (!rule.has(SecretRule.Flag.RAW)
+        && CandidateChecks.looksLikePlaceholder(secret, !rule.has(SecretRule.Flag.LITERAL))) {
+      return 0;
+    }
+    if (rule.has(SecretRule.Flag.GENERIC)
+        && (CandidateChecks.hasAscendingRun(secret, 7) || CandidateChecks.isNonRandomUuid(secret))) {
       return 0;
     }
     if (rule.has(SecretRule.Flag.WORDY) && CandidateChecks.looksLikeIdentifier(secret)) {

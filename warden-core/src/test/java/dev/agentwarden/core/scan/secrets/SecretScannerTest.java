@@ -90,4 +90,48 @@ class SecretScannerTest {
   void textWithoutKeywords_isNotSearchedAndYieldsNothing() {
     assertThat(scanner.scan("The quick brown fox jumps over the lazy dog. ".repeat(1000))).isEmpty();
   }
+
+  @Test
+  void passwordsInConnectionStrings_countEvenWhenTheyAreStandInWords() {
+    assertThat(scanner.scan("DATABASE_URL=postgresql://app:" + "secret" + "@db.internal:5432/app"))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("postgres-url-password"));
+    assertThat(scanner.scan("DATABASE_URL=postgresql://app:${DB_PASSWORD}@db.internal:5432/app")).isEmpty();
+    // Outside a connection string a stand-in word stays an example.
+    assertThat(scanner.scan("password = \"" + "secret" + "\"")).isEmpty();
+  }
+
+  @Test
+  void genericAssignments_skipTypedExamplesAndNonRandomUuids() {
+    assertThat(scanner.scan("api_key = \"" + "a1b2c3d4e5f6g7h8i9j0k1" + "\"")).isEmpty();
+    assertThat(scanner.scan("secret_key = \"" + "Xq81234567" + "890Lmz" + "\"")).isEmpty();
+    assertThat(scanner.scan("auth_token=" + "743b294a-cd03-" + "11ec-9d64-0242ac120002")).isEmpty();
+    assertThat(scanner.scan("auth_token=" + "dafa7817-e246-" + "48f3-91a7-e87653d587b8"))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("generic-api-key"));
+    assertThat(scanner.scan("GetEnvOrDefault(\"api_token\", \"" + "Zx9Qw2Lm7Rt4Kp1V" + "b8Nc3Hd6\")"))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("generic-api-key"));
+  }
+
+  @Test
+  void shortHexTokens_needLessEntropyThanMixedAlphabetOnes() {
+    assertThat(scanner.scan("curl -H \"Token: " + "3fea6af1" + "349166ea\" https://api.example.org"))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("http-authorization-token"));
+  }
+
+  @Test
+  void jwt_toleratesOneMangledHeaderByteButNotATruncatedHeader() {
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    String payload = b64.encodeToString("{\"sub\":\"1234567890\",\"name\":\"John\"}".getBytes());
+    String mangled = b64.encodeToString("{\"alg\":\u0001\"HS256\",\"typ\":\"JWT\"}".getBytes());
+    String truncated = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"".getBytes());
+    assertThat(scanner.scan(mangled + "." + payload + ".c2lnbmF0dXJl"))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("jwt"));
+    assertThat(scanner.scan(truncated + "." + payload + ".c2lnbmF0dXJl")).isEmpty();
+  }
+
+  @Test
+  void fillInSlots_areExamplesButBracketsInsideARandomValueAreNot() {
+    assertThat(scanner.scan("jwt_secret: \"<your-signing-key>\"")).isEmpty();
+    assertThat(scanner.scan("jwt_secret: \"" + "7`D}/vYR)T;W5]EB" + "rf;_&k>qX??]G&3CF" + "\""))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("jwt-secret"));
+  }
 }
