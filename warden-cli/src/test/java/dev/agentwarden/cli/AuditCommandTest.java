@@ -181,6 +181,22 @@ class AuditCommandTest {
   }
 
   @Test
+  void crlfLineEndsAndNoFinalNewline_verify_andATamperedLineStillFailsAtItsSeq() throws IOException {
+    Path export = dir.resolve("crlf.jsonl");
+    Files.write(export, String.join("\r\n", lines).getBytes(StandardCharsets.UTF_8));
+    Run r = run("audit", "verify", export.toString(), "--public-key", keyFile.toString(), "--signatures", "sampled");
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
+    List<String> tampered = new ArrayList<>(lines);
+    tampered.set(lineOf(21), tampered.get(lineOf(21)).replace("\"seq\":21", "\"seq\":21 "));
+    Files.write(export, String.join("\r\n", tampered).getBytes(StandardCharsets.UTF_8));
+    assertThat(run("audit", "verify", export.toString(), "--public-key", keyFile.toString()).code())
+        .isEqualTo(ExitCodes.OK);
+    tampered.set(lineOf(21), tampered.get(lineOf(21)).replace("\"actor\":\"", "\"actor\":\"x"));
+    Files.write(export, String.join("\r\n", tampered).getBytes(StandardCharsets.UTF_8));
+    assertFailsAt(run("audit", "verify", export.toString(), "--public-key", keyFile.toString()), 21, "hash_mismatch");
+  }
+
+  @Test
   void notUtf8_failsAsMalformed() throws IOException {
     Path export = dir.resolve("latin1.jsonl");
     Files.write(export, (String.join("\n", lines.subList(0, 3)) + "\n").getBytes(StandardCharsets.UTF_8));

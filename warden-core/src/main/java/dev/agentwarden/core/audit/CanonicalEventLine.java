@@ -45,8 +45,6 @@ final class CanonicalEventLine {
   private int sigFrom;
   private final byte[] prevHash = new byte[Sha256.LENGTH];
   private final byte[] hash = new byte[Sha256.LENGTH];
-  private byte[] lastKeyIdBytes = new byte[0];
-  private String lastKeyId = "";
   private static final boolean[] BASE64URL = new boolean[128];
 
   static {
@@ -118,43 +116,41 @@ final class CanonicalEventLine {
     return MessageDigest.isEqual(hasher.digest(), hash);
   }
 
-  long seq() {
-    return seq;
+  /** What {@link #read} found, kept apart from the reader so lines can be read on several threads. */
+  Read current() {
+    return new Read(line, seq, tenantFrom, tenantTo, tsFrom, keyIdFrom, keyIdTo, sigFrom, HashValue.of(prevHash), HashValue.of(hash));
   }
 
-  HashValue hash() {
-    return HashValue.of(hash);
-  }
+  /** A canonical event line whose content hashed to {@link #hash}; its other members by position. */
+  record Read(
+      byte[] line, long seq, int tenantFrom, int tenantTo, int tsFrom, int keyIdFrom, int keyIdTo, int sigFrom,
+      HashValue prevHash, HashValue hash) {
 
-  HashValue prevHash() {
-    return HashValue.of(prevHash);
-  }
-
-  /** Whether the event's tenant id is exactly {@code tenantAscii}. */
-  boolean tenantIs(byte[] tenantAscii) {
-    return java.util.Arrays.equals(line, tenantFrom, tenantTo, tenantAscii, 0, tenantAscii.length);
-  }
-
-  String tenantId() {
-    return new String(line, tenantFrom, tenantTo - tenantFrom, StandardCharsets.UTF_8);
-  }
-
-  /** The key id; the same instance while consecutive events name the same key. */
-  String keyId() {
-    if (!java.util.Arrays.equals(line, keyIdFrom, keyIdTo, lastKeyIdBytes, 0, lastKeyIdBytes.length)) {
-      lastKeyIdBytes = java.util.Arrays.copyOfRange(line, keyIdFrom, keyIdTo);
-      lastKeyId = new String(lastKeyIdBytes, StandardCharsets.US_ASCII);
+    /** Whether the event's tenant id is exactly {@code tenantUtf8}. */
+    boolean tenantIs(byte[] tenantUtf8) {
+      return java.util.Arrays.equals(line, tenantFrom, tenantTo, tenantUtf8, 0, tenantUtf8.length);
     }
-    return lastKeyId;
-  }
 
-  /** The timestamp; an {@link AuditException} if it is not the one accepted spelling. */
-  java.time.Instant ts() {
-    return AuditTime.parse(line, tsFrom);
-  }
+    String tenantId() {
+      return new String(line, tenantFrom, tenantTo - tenantFrom, StandardCharsets.UTF_8);
+    }
 
-  String sig() {
-    return new String(line, sigFrom, SIG_LENGTH, StandardCharsets.US_ASCII);
+    boolean keyIdIs(byte[] keyIdAscii) {
+      return java.util.Arrays.equals(line, keyIdFrom, keyIdTo, keyIdAscii, 0, keyIdAscii.length);
+    }
+
+    String keyId() {
+      return new String(line, keyIdFrom, keyIdTo - keyIdFrom, StandardCharsets.US_ASCII);
+    }
+
+    /** The timestamp; an {@link AuditException} if it is not the one accepted spelling. */
+    java.time.Instant ts() {
+      return AuditTime.parse(line, tsFrom);
+    }
+
+    String sig() {
+      return new String(line, sigFrom, SIG_LENGTH, StandardCharsets.US_ASCII);
+    }
   }
 
   private static final byte[] QUOTE = {'"'};

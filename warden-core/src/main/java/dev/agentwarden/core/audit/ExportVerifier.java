@@ -70,6 +70,8 @@ public final class ExportVerifier {
   private long pendingGap = -1;
   private final HashValue[] recentHashes = new HashValue[RECENT];
   private final CanonicalEventLine canonical = new CanonicalEventLine();
+  private byte[] lastKeyIdBytes = new byte[0];
+  private String lastKeyId = "";
   private byte[] tenantBytes;
   private final java.nio.charset.CharsetDecoder utf8 = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
@@ -114,7 +116,7 @@ public final class ExportVerifier {
     if (phase == Phase.BODY) {
       byte[] bytes = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
       if (canonical.read(bytes, 0, bytes.length)) {
-        return canonicalEvent();
+        return canonicalEvent(canonical.current(), Optional.empty());
       }
     }
     return acceptParsed(line);
@@ -133,7 +135,7 @@ public final class ExportVerifier {
       return false;
     }
     if (phase == Phase.BODY && canonical.read(line, offset, length)) {
-      return canonicalEvent();
+      return canonicalEvent(canonical.current(), Optional.empty());
     }
     String text;
     try {
@@ -295,25 +297,79 @@ public final class ExportVerifier {
     return Order.VERIFY;
   }
 
-  /** An event line in canonical form whose content already hashed to its recorded hash. */
-  private boolean canonicalEvent() {
+  /**
+   * An event line in canonical form whose content already hashed to its recorded hash; {@code
+   * signatureChecked} is the outcome of verifying its signature under {@code keyring}, when that
+   * was done ahead.
+   */
+  private boolean canonicalEvent(CanonicalEventLine.Read line, Optional<Boolean> signatureChecked) {
     keyring();
-    long seq = canonical.seq();
-    HashValue hash = canonical.hash();
+    long seq = line.seq();
+    HashValue hash = line.hash();
     Order order = order(seq, hash);
     if (order != Order.VERIFY) {
       return order == Order.DEFERRED;
     }
     Instant ts;
     try {
-      ts = canonical.ts();
+      ts = line.ts();
     } catch (AuditException e) {
       return fail(seq, Reason.MALFORMED, "event " + seq + ": " + e.getMessage());
     }
-    if (!canonical.tenantIs(tenantBytes)) {
-      return fail(seq, Reason.TENANT_MISMATCH, "event " + seq + " belongs to tenant " + canonical.tenantId());
+    if (!line.tenantIs(tenantBytes)) {
+      return fail(seq, Reason.TENANT_MISMATCH, "event " + seq + " belongs to tenant " + line.tenantId());
     }
-    return chained(seq, canonical.prevHash(), hash, canonical.keyId(), ts, canonical.sig());
+    if (!line.keyIdIs(lastKeyIdBytes)) {
+      lastKeyId = line.keyId();
+      lastKeyIdBytes = lastKeyId.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+    return chained(seq, line.prevHash(), hash, lastKeyId, ts, line.sig(), signatureChecked);
+  }
+
+  /**
+   * Consumes {@code count} lines, line {@code i} being {@code buf[starts[i], starts[i] +
+   * lengths[i])}, with exactly the result of calling {@link #accept(byte[], int, int)} on each in
+   * turn. Event lines in canonical form are first read and hashed, and with {@link
+   * SignatureChecks#EVERY_EVENT} their signatures verified, on up to {@code threads} threads (the
+   * common fork-join pool); the chain is then checked in order.
+   */
+  public boolean acceptAll(byte[] buf, int[] starts, int[] lengths, int count, int threads) {
+    Objects.requireNonNull(buf, "buf");
+    if (count < 0 || count > starts.length || count > lengths.length || threads < 1) {
+      throw new IllegalArgumentException("count must fit starts and lengths, threads must be positive");
+    }
+    for (int i = 0; i < count; i++) {
+      Objects.checkFromIndexSize(starts[i], lengths[i], buf.length);
+    }
+    CanonicalEventLine.Read[] read = new CanonicalEventLine.Read[count];
+    Boolean[] signed = new Boolean[count];
+    // Signatures can be checked ahead only once the keys are settled (after the first event).
+    AuditKeyring keys = signatureChecks == SignatureChecks.EVERY_EVENT ? keyring : null;
+    int chunks = Math.max(1, Math.min(threads * 4, count / 64));
+    java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+      CanonicalEventLine reader = new CanonicalEventLine();
+      for (int i = (int) ((long) c * count / chunks); i < (int) ((long) (c + 1) * count / chunks); i++) {
+        if (reader.read(buf, starts[i], lengths[i])) {
+          read[i] = reader.current();
+          if (keys != null) {
+            Optional<AuditKey> key = keys.find(read[i].keyId());
+            signed[i] = key.isPresent() && AuditChain.signatureValid(read[i].hash(), read[i].sig(), key.get());
+          }
+        }
+      }
+    });
+    for (int i = 0; i < count; i++) {
+      if (failure != null) {
+        return false;
+      }
+      boolean going = read[i] != null && phase == Phase.BODY
+          ? canonicalEvent(read[i], Optional.ofNullable(signed[i]))
+          : accept(buf, starts[i], lengths[i]);
+      if (!going) {
+        return false;
+      }
+    }
+    return failure == null;
   }
 
   private boolean event(ObjectNode n) {
@@ -371,15 +427,16 @@ public final class ExportVerifier {
     if (!AuditChain.hashOf(ownPrev, content).equals(hash)) {
       return fail(seq, Reason.HASH_MISMATCH, "event " + seq + " does not hash to its recorded hash");
     }
-    return chained(seq, ownPrev, hash, keyId, ts, sig);
+    return chained(seq, ownPrev, hash, keyId, ts, sig, Optional.empty());
   }
 
   /** The checks after an event's content is known to hash to {@code hash}: link, key, signature. */
-  private boolean chained(long seq, HashValue ownPrev, HashValue hash, String keyId, Instant ts, String sig) {
+  private boolean chained(
+      long seq, HashValue ownPrev, HashValue hash, String keyId, Instant ts, String sig, Optional<Boolean> signatureChecked) {
     if (prevHash != null && !ownPrev.equals(prevHash)) {
       return fail(seq, Reason.CHAIN_BROKEN, "event " + seq + " does not chain from the event before it");
     }
-    if (!verifySignature(seq, keyId, ts, hash, sig)) {
+    if (!verifySignature(seq, keyId, ts, hash, sig, signatureChecked)) {
       return false;
     }
     recentHashes[(int) (seq % RECENT)] = hash;
@@ -395,7 +452,8 @@ public final class ExportVerifier {
     return true;
   }
 
-  private boolean verifySignature(long seq, String keyId, Instant ts, HashValue hash, String sig) {
+  private boolean verifySignature(
+      long seq, String keyId, Instant ts, HashValue hash, String sig, Optional<Boolean> signatureChecked) {
     if (!exportKeys.containsKey(keyId)) {
       return fail(seq, Reason.UNKNOWN_KEY, "event " + seq + " is signed by key " + keyId + ", which the export does not publish");
     }
@@ -407,7 +465,7 @@ public final class ExportVerifier {
       return fail(seq, Reason.KEY_NOT_VALID, "key " + keyId + " was not valid when event " + seq + " was recorded");
     }
     if (signatureChecks == SignatureChecks.EVERY_EVENT) {
-      return AuditChain.signatureValid(hash, sig, key.get())
+      return signatureChecked.orElseGet(() -> AuditChain.signatureValid(hash, sig, key.get()))
           || fail(seq, Reason.BAD_SIGNATURE, "the signature of event " + seq + " does not verify");
     }
     windowSeq[windowSize] = seq;

@@ -57,7 +57,33 @@ class ExportVerifierTest {
     }
     VerificationResult result = v.finish();
     assertThat(fromBytes.finish()).isEqualTo(result);
+    assertThat(inBlocks(lines, keys, checkpoint, checks)).isEqualTo(result);
     return result;
+  }
+
+  /** Feeds the lines to acceptAll in blocks of seven, hashed (and signatures checked) on two threads. */
+  private static VerificationResult inBlocks(
+      List<String> lines, Optional<AuditKeyring> keys, Optional<TreeHead> checkpoint, ExportVerifier.SignatureChecks checks) {
+    StringBuilder all = new StringBuilder();
+    int[] starts = new int[lines.size()];
+    int[] lengths = new int[lines.size()];
+    int at = 0;
+    for (int i = 0; i < lines.size(); i++) {
+      int length = lines.get(i).getBytes(StandardCharsets.UTF_8).length;
+      starts[i] = at;
+      lengths[i] = length;
+      at += length + 1;
+      all.append(lines.get(i)).append('\n');
+    }
+    byte[] buf = all.toString().getBytes(StandardCharsets.UTF_8);
+    ExportVerifier v = ExportVerifier.create(keys, checkpoint, checks);
+    for (int from = 0; from < lines.size(); from += 7) {
+      int to = Math.min(lines.size(), from + 7);
+      if (!v.acceptAll(buf, java.util.Arrays.copyOfRange(starts, from, to), java.util.Arrays.copyOfRange(lengths, from, to), to - from, 2)) {
+        break;
+      }
+    }
+    return v.finish();
   }
 
   private VerificationResult verify(List<String> lines) {
