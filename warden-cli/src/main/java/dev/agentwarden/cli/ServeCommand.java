@@ -57,6 +57,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-body-bytes", paramLabel = "N", description = "Largest accepted request body (default 1048576). Env: WARDEN_MAX_BODY_BYTES.")
   String maxBodyBytes;
 
+  @Option(names = "--model-read-timeout-seconds", paramLabel = "S", description = "Longest wait for the next bytes of a model provider's answer, streamed or not (default 60). Env: WARDEN_MODEL_READ_TIMEOUT_SECONDS.")
+  String modelReadTimeout;
+
   @Option(names = "--key-rate-per-second", paramLabel = "R", description = "Requests per second per key (default 50). Env: WARDEN_KEY_RATE_PER_SECOND.")
   String keyRate;
 
@@ -163,6 +166,7 @@ final class ServeCommand implements Callable<Integer> {
     put(s, "pepper_file", pepperFile);
     put(s, "kek_file", kekFile);
     put(s, "previous_kek_file", previousKekFile);
+    put(s, "model_read_timeout_seconds", modelReadTimeout);
     for (String name : GatewayConfig.ENV_ONLY) {
       String v = env.apply(GatewayConfig.envName(name));
       if (v != null && !v.isBlank()) {

@@ -24,6 +24,8 @@ import dev.agentwarden.core.scan.ContentSource;
 import dev.agentwarden.core.scan.Finding;
 import dev.agentwarden.core.scan.ScanKind;
 import dev.agentwarden.core.scan.injection.Action;
+import dev.agentwarden.core.scan.injection.InjectionPolicy;
+import dev.agentwarden.core.scan.injection.InjectionSettings;
 import dev.agentwarden.core.scan.injection.UntrustedContent;
 import dev.agentwarden.core.vault.SecretRef;
 import dev.agentwarden.egress.EgressClient;
@@ -499,7 +501,7 @@ public final class McpGateway {
       audit.record(tenant, actor, "tool.called", body);
       return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
     }
-    Cleaned cleaned = clean(result);
+    Cleaned cleaned = clean(result, InjectionSettings.parse(agent.injection()));
     body.put("outcome", result.path("isError").asBoolean(false) ? "tool_error" : "ok");
     body.put("redacted_secrets", cleaned.redactions());
     body.put("injection_action", cleaned.action().label());
@@ -656,7 +658,7 @@ public final class McpGateway {
       audit.record(tenant, actor, "tool.called", body);
       return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
     }
-    Cleaned cleaned = clean(result, texts);
+    Cleaned cleaned = clean(result, InjectionSettings.parse(agent.injection()), texts);
     body.put("outcome", "ok");
     body.put("redacted_secrets", cleaned.redactions());
     body.put("injection_action", cleaned.action().label());
@@ -668,24 +670,27 @@ public final class McpGateway {
 
   /**
    * Redacts secrets in every string of the result, and handles text that reads like a prompt
-   * injection by the standard policy for tool output: annotated, wrapped as untrusted data, or
-   * withheld.
+   * injection by the agent's verdict settings for tool output: annotated, wrapped as untrusted
+   * data, or withheld.
    */
-  private Cleaned clean(JsonNode result) {
-    return clean(result, r -> textItems(r.path("content")));
+  private Cleaned clean(JsonNode result, InjectionPolicy injection) {
+    return clean(result, injection, r -> textItems(r.path("content")));
   }
 
   /**
-   * As {@link #clean(JsonNode)}, for any result: {@code texts} names the objects whose {@code
-   * text} member is content to judge (text content items, resource contents, prompt messages).
+   * As {@link #clean(JsonNode, InjectionPolicy)}, for any result: {@code texts} names the objects
+   * whose {@code text} member is content to judge (text content items, resource contents, prompt
+   * messages).
    */
-  private Cleaned clean(JsonNode result, java.util.function.Function<JsonNode, List<ObjectNode>> texts) {
+  private Cleaned clean(JsonNode result, InjectionPolicy injection,
+      java.util.function.Function<JsonNode, List<ObjectNode>> texts) {
     int[] redactions = {0};
     JsonNode redacted = redact(result, redactions);
     Action worst = Action.ALLOW;
+    ContentScanner judged = scanner.withPolicy(injection);
     for (ObjectNode item : texts.apply(redacted)) {
       String text = item.path("text").textValue();
-      var verdict = scanner.scan(text, EnumSet.of(ScanKind.INJECTION), ContentSource.TOOL_OUTPUT).verdict();
+      var verdict = judged.scan(text, EnumSet.of(ScanKind.INJECTION), ContentSource.TOOL_OUTPUT).verdict();
       Action action = verdict.map(v -> v.action()).orElse(Action.ALLOW);
       if (action.compareTo(worst) > 0) {
         worst = action;

@@ -5,6 +5,7 @@ import dev.agentwarden.core.approval.ApprovalPolicy;
 import dev.agentwarden.core.auth.Role;
 import dev.agentwarden.core.crypto.Sha256;
 import dev.agentwarden.core.json.CanonicalJson;
+import dev.agentwarden.core.scan.injection.InjectionSettings;
 import dev.agentwarden.mcp.AuditSink;
 import dev.agentwarden.store.Agent;
 import dev.agentwarden.store.Agents;
@@ -61,6 +62,7 @@ final class AgentService implements ApiService {
       Optional<String> policy,
       Optional<JsonNode> approvals,
       Optional<JsonNode> budgets,
+      Optional<JsonNode> injection,
       Optional<Boolean> enabled,
       Optional<Boolean> issueKey,
       Optional<Boolean> acceptWildcard) {
@@ -75,6 +77,7 @@ final class AgentService implements ApiService {
       policy = policy == null ? Optional.empty() : policy;
       approvals = present(approvals);
       budgets = present(budgets);
+      injection = present(injection);
       enabled = enabled == null ? Optional.empty() : enabled;
       issueKey = issueKey == null ? Optional.empty() : issueKey;
     }
@@ -89,6 +92,7 @@ final class AgentService implements ApiService {
       Optional<String> policy,
       Optional<JsonNode> approvals,
       Optional<JsonNode> budgets,
+      Optional<JsonNode> injection,
       Optional<Boolean> enabled,
       Optional<Boolean> acceptWildcard) {
     PatchAgent {
@@ -101,6 +105,7 @@ final class AgentService implements ApiService {
       policy = policy == null ? Optional.empty() : policy;
       approvals = present(approvals);
       budgets = present(budgets);
+      injection = present(injection);
       enabled = enabled == null ? Optional.empty() : enabled;
     }
   }
@@ -116,14 +121,18 @@ final class AgentService implements ApiService {
     }
   }
 
-  /** An agent as the API shows it. */
+  /**
+   * An agent as the API shows it: {@code injection} as set, {@code injection_effective} with the
+   * standard thresholds filled in ({@code null}: that action is off for the source).
+   */
   record AgentView(UUID id, String name, Optional<String> provider, Optional<String> model, String systemPrompt,
       String systemPromptSha256, List<String> tools, List<String> collections, Optional<String> policy,
-      JsonNode approvals, JsonNode budgets, boolean enabled, Optional<UUID> keyId, Instant createdAt,
-      Instant updatedAt, List<String> warnings) {
+      JsonNode approvals, JsonNode budgets, JsonNode injection, JsonNode injectionEffective, boolean enabled,
+      Optional<UUID> keyId, Instant createdAt, Instant updatedAt, List<String> warnings) {
     static AgentView of(Agent a) {
       return new AgentView(a.id(), a.name(), a.provider(), a.model(), a.systemPrompt(), a.systemPromptSha256(),
           a.tools(), a.collections(), a.policy(), CanonicalJson.parse(a.approvals()), CanonicalJson.parse(a.budgets()),
+          CanonicalJson.parse(a.injection()), InjectionSettings.effective(InjectionSettings.parse(a.injection())),
           a.enabled(), a.keyId(), a.createdAt(), a.updatedAt(), wildcards(a.tools()).stream().map(w -> "'" + w
               + "' attaches every tool the server lists, now and later: a new tool becomes callable by this agent once"
               + " it is pinned and passes the scan, without a decision per tool (a changed or poisoned tool stays"
@@ -143,7 +152,8 @@ final class AgentService implements ApiService {
       CreateAgent body = req.body(CreateAgent.class);
       Agent draft = validated(new Agent(UUID.randomUUID(), body.name(), body.provider(), body.model(),
           body.systemPrompt().orElse(""), "", body.tools().orElse(List.of()), body.collections().orElse(List.of()),
-          body.policy(), approvalsText(body.approvals()), budgetsText(body.budgets()), body.enabled().orElse(true),
+          body.policy(), approvalsText(body.approvals()), budgetsText(body.budgets()),
+          injectionText(body.injection()), body.enabled().orElse(true),
           Optional.empty(), Instant.EPOCH, Instant.EPOCH), body.tools().isPresent() && body.acceptWildcard().orElse(false));
       CreatedAgent created = db.inTenant(req.tenant(), tx -> {
         Optional<IssuedKeyView> key = Optional.empty();
@@ -178,7 +188,8 @@ final class AgentService implements ApiService {
             p.systemPrompt().orElse(a.systemPrompt()), "", p.tools().orElse(a.tools()),
             p.collections().orElse(a.collections()), p.policy().or(a::policy),
             p.approvals().isPresent() ? approvalsText(p.approvals()) : a.approvals(),
-            p.budgets().isPresent() ? budgetsText(p.budgets()) : a.budgets(), p.enabled().orElse(a.enabled()),
+            p.budgets().isPresent() ? budgetsText(p.budgets()) : a.budgets(),
+            p.injection().isPresent() ? injectionText(p.injection()) : a.injection(), p.enabled().orElse(a.enabled()),
             a.keyId(), a.createdAt(), a.updatedAt()),
             p.tools().isEmpty() || p.acceptWildcard().orElse(false));
         return AgentView.of(Agents.update(tx, next).orElseThrow(() -> ApiException.notFound("agent")));
@@ -228,7 +239,8 @@ final class AgentService implements ApiService {
 
   private static Agent withKey(Agent a, UUID keyId) {
     return new Agent(a.id(), a.name(), a.provider(), a.model(), a.systemPrompt(), a.systemPromptSha256(), a.tools(),
-        a.collections(), a.policy(), a.approvals(), a.budgets(), a.enabled(), Optional.of(keyId), a.createdAt(),
+        a.collections(), a.policy(), a.approvals(), a.budgets(), a.injection(), a.enabled(), Optional.of(keyId),
+        a.createdAt(),
         a.updatedAt());
   }
 
@@ -269,7 +281,7 @@ final class AgentService implements ApiService {
     List<String> collections = a.collections().stream().distinct().toList();
     String sha = HexFormat.of().formatHex(Sha256.hash(a.systemPrompt().getBytes(StandardCharsets.UTF_8)));
     return new Agent(a.id(), a.name(), a.provider(), a.model(), a.systemPrompt(), sha, tools, collections, a.policy(),
-        a.approvals(), a.budgets(), a.enabled(), a.keyId(), a.createdAt(), a.updatedAt());
+        a.approvals(), a.budgets(), a.injection(), a.enabled(), a.keyId(), a.createdAt(), a.updatedAt());
   }
 
   private static void label(String value, String field) {
@@ -284,6 +296,20 @@ final class AgentService implements ApiService {
     }
     ApprovalPolicy.parse(approvals.get());
     return CanonicalJson.canonicalString(approvals.get());
+  }
+
+  /** Validated injection verdict settings, stored as canonical JSON; none given is the standard ({@code {}}). */
+  private static String injectionText(Optional<JsonNode> injection) {
+    if (injection.isEmpty()) {
+      return "{}";
+    }
+    InjectionSettings.parse(injection.get());
+    String text = CanonicalJson.canonicalString(injection.get());
+    if (text.length() > InjectionSettings.MAX_CHARS) {
+      throw ApiException.badRequest("invalid_field", "injection settings must be at most " + InjectionSettings.MAX_CHARS
+          + " characters of JSON");
+    }
+    return text;
   }
 
   private static String budgetsText(Optional<JsonNode> budgets) {

@@ -98,7 +98,8 @@ public final class Gateway implements AutoCloseable {
           new AuditService(audit, new dev.agentwarden.store.ProviderUsage(db), providers, clock),
           new ActionService(policies, config.dataDir().resolve("workspaces"), log, audit),
           new ScanService()));
-      services.addAll(modelServices(db, new CredentialBroker(vault, providers), providers, policies, audit, clock));
+      services.addAll(modelServices(db, new CredentialBroker(vault, providers), providers, policies, audit, clock,
+          java.time.Duration.ofSeconds(config.modelReadTimeoutSeconds())));
       McpParts mcp = mcpServices(db, vault, hasher, policies, audit, clock);
       services.addAll(mcp.services());
       services.addAll(extraServices);
@@ -191,12 +192,12 @@ public final class Gateway implements AutoCloseable {
    */
   private static List<ApiService> modelServices(
       Database db, CredentialBroker credentials, ProviderRegistry providers, TenantPolicies policies, AuditLog audit,
-      Clock clock) {
+      Clock clock, java.time.Duration modelReadTimeout) {
     StoreModelAgents agents = new StoreModelAgents(db);
     // Upstreams are governed by the tenant's default policy (deny-all until it has one).
     ModelProxyService proxy = new ModelProxyService(providers, credentials, db, agents, policies,
         dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),
-        ModelCallAudit.toChain(audit), clock, java.time.Duration.ofSeconds(60));
+        ModelCallAudit.toChain(audit), clock, modelReadTimeout);
     return List.of(proxy, new BudgetService(db, agents, clock), new TenantSettingsService(db, audit));
   }
 

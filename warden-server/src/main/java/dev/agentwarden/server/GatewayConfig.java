@@ -33,13 +33,14 @@ public record GatewayConfig(
     Optional<Path> pepperFile,
     Optional<Path> kekFile,
     Optional<Path> previousKekFile,
-    Optional<SecretValue> kek) {
+    Optional<SecretValue> kek,
+    int modelReadTimeoutSeconds) {
 
   /** Every setting name, in the order {@code --help} lists them. */
   public static final Set<String> NAMES = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(java.util.List.of(
       "bind", "port", "data_dir", "database_url", "database_pool_size", "max_body_bytes",
       "key_rate_per_second", "key_burst", "tenant_rate_per_second", "tenant_burst",
-      "operator_key_file", "pepper_file", "kek_file", "previous_kek_file")));
+      "operator_key_file", "pepper_file", "kek_file", "previous_kek_file", "model_read_timeout_seconds")));
 
   /**
    * Settings taken only from the environment, never from a flag (visible in the process list)
@@ -91,8 +92,9 @@ public record GatewayConfig(
     Optional<Path> previousKekFile =
         Optional.ofNullable(s.get("previous_kek_file")).filter(v -> !v.isBlank()).map(Path::of);
     Optional<SecretValue> kek = Optional.ofNullable(s.get("kek")).filter(v -> !v.isBlank()).map(SecretValue::of);
+    int modelReadTimeout = (int) integer(s, "model_read_timeout_seconds", 60, 1, 3600);
     return new GatewayConfig(bind, port, dataDir, url, pool, maxBody, keyRate, keyBurst, tenantRate, tenantBurst,
-        operatorKeyFile, pepperFile, kekFile, previousKekFile, kek);
+        operatorKeyFile, pepperFile, kekFile, previousKekFile, kek, modelReadTimeout);
   }
 
   /** The settings the HTTP layer needs. */
@@ -167,6 +169,7 @@ public record GatewayConfig(
         + ", operator_key_file=" + operatorKeyFile.map(Path::toString).orElse("(print)")
         + ", pepper_file=" + pepperFile.map(Path::toString).orElse("(data dir)")
         + ", kek_file=" + kekFile.map(Path::toString).orElse(kek.isPresent() ? "(WARDEN_KEK)" : "(data dir)")
-        + ", previous_kek_file=" + previousKekFile.map(Path::toString).orElse("(none)") + "]";
+        + ", previous_kek_file=" + previousKekFile.map(Path::toString).orElse("(none)")
+        + ", model_read_timeout_seconds=" + modelReadTimeoutSeconds + "]";
   }
 }

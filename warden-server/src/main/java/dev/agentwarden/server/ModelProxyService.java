@@ -36,6 +36,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -482,6 +483,8 @@ final class ModelProxyService implements ApiService {
     private long completionTokens;
     private boolean usageSeen;
     private long deliveredChars;
+    /** Set while a write to the agent is under way: a failure then means the agent hung up. */
+    private boolean clientGone;
 
     StreamRelay(Call call, CredentialBroker.Brokering key, List<OutputGuard> guards, OutputStream out) {
       this.call = call;
@@ -505,8 +508,16 @@ final class ModelProxyService implements ApiService {
         writeError(outcome, e instanceof EgressException.Timeout
             ? "the provider did not answer in time; the stream was ended"
             : "the provider's stream broke off; the stream was ended");
-      } catch (IOException e) {
+      } catch (IOException | UncheckedIOException e) {
+        // The agent hung up: the upstream stream is closed by the caller (try-with-resources),
+        // and what was delivered so far is accounted and recorded as a partial call.
         outcome = "client_disconnected";
+        throw e;
+      } catch (RuntimeException e) {
+        // The web server reports a write to an agent that hung up as its own unchecked exception.
+        if (clientGone) {
+          outcome = "client_disconnected";
+        }
         throw e;
       } finally {
         List<String> rules = new ArrayList<>();
@@ -715,8 +726,10 @@ final class ModelProxyService implements ApiService {
     }
 
     private void write(String data) throws IOException {
+      clientGone = true;
       out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
+      clientGone = false;
     }
 
     /** The last event of a stream that cannot finish: OpenAI clients raise it as an API error. */
@@ -782,6 +795,7 @@ final class ModelProxyService implements ApiService {
     ObjectNode r = call.record();
     r.remove("prompt_chars");
     r.put("outcome", outcome);
+    r.put("partial", !outcome.equals("ok"));
     r.put("prompt_tokens", promptTokens);
     r.put("completion_tokens", completionTokens);
     r.put("tokens_estimated", estimated);

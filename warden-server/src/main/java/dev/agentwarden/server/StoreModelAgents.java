@@ -2,7 +2,7 @@ package dev.agentwarden.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentwarden.core.id.TenantId;
-import dev.agentwarden.core.scan.injection.InjectionPolicy;
+import dev.agentwarden.core.scan.injection.InjectionSettings;
 import dev.agentwarden.store.Agent;
 import dev.agentwarden.store.Agents;
 import dev.agentwarden.store.Database;
@@ -67,7 +67,7 @@ final class StoreModelAgents implements ModelAgents {
   static ModelAgent view(Agent a) {
     return new ModelAgent(a.id(), a.name(), a.provider(), a.model().map(List::of).orElse(List.of()),
         a.systemPrompt().isEmpty() ? Optional.empty() : Optional.of(a.systemPromptSha256()),
-        InjectionPolicy.standard(), a.enabled(), limits(a.budgets()), a.updatedAt());
+        InjectionSettings.parse(a.injection()), a.enabled(), limits(a.budgets()), a.updatedAt());
   }
 
   /** Reads the budgets object; one that cannot be read refuses every call (limits of zero). */

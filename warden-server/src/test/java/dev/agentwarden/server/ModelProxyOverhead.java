@@ -1,5 +1,18 @@
 package dev.agentwarden.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentwarden.core.audit.AuditEventType;
+import dev.agentwarden.core.auth.ApiKeyToken;
+import dev.agentwarden.core.id.TenantId;
+import dev.agentwarden.core.model.GuardedOutput;
+import dev.agentwarden.core.model.OutputGuards;
+import dev.agentwarden.core.scan.ContentScanner;
+import dev.agentwarden.core.scan.ContentSource;
+import dev.agentwarden.core.scan.ScanKind;
+import dev.agentwarden.store.Database;
+import dev.agentwarden.store.ModelBudgets;
+import dev.agentwarden.store.ModelCallState;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -9,9 +22,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -106,10 +123,64 @@ public final class ModelProxyOverhead {
           System.out.printf("| %s | %.3f | %.3f | %s | %s | %.0f |%n", names[k], p50, p99,
               k == 0 ? "–" : String.format("%.3f", p50 - d50), k == 0 ? "–" : String.format("%.3f", p99 - d99), rps[k]);
         }
+        phases(gw, t, agentKey, body, samples);
       } finally {
         portkey.destroy();
         gw.close();
       }
+    }
+  }
+
+  /**
+   * Where a call's time goes: each database transaction of a call and the in-memory guards, run
+   * alone and sequentially in the gateway's own process, as the call runs them.
+   */
+  private static void phases(TestGateway gw, TestGateway.NewTenant t, String agentKey, String body, int samples)
+      throws Exception {
+    Database db = gw.gateway().database();
+    TenantId tenant = TenantId.parse(t.id());
+    ApiKeyToken token = ApiKeyToken.parse(agentKey).orElseThrow();
+    ModelCallState state = db.inTenant(tenant, tx -> ModelCallState.read(tx, token.keyId(), "default")).orElseThrow();
+    List<ModelBudgets.Budget> budgets = List.of(state.tenantBudget(), ModelBudgets.Budget.unlimited(
+        ModelBudgets.agent(state.agentId())));
+    List<String> scopes = List.of(ModelBudgets.TENANT, ModelBudgets.agent(state.agentId()));
+    ContentScanner scanner = ContentScanner.standard();
+    JsonNode messages = Json.MAPPER.readTree(body).path("messages");
+    String user = messages.get(1).path("content").asText();
+    String answer = "Hello! How can I help?";
+    ObjectNode record = Json.MAPPER.createObjectNode().put("outcome", "ok").put("model", "test-model")
+        .put("prompt_sha256", "0".repeat(64)).put("response_sha256", "0".repeat(64)).put("prompt_tokens", 12);
+    Map<String, Callable<Object>> phases = new LinkedHashMap<>();
+    phases.put("empty tenant transaction (set tenant, commit)", () -> db.inTenant(tenant, tx -> null));
+    phases.put("admission (versions, budgets counted)", () -> db.inTenant(tenant, tx -> {
+      ModelCallState.read(tx, token.keyId(), "default");
+      return ModelBudgets.admit(tx, budgets, Instant.now());
+    }));
+    phases.put("key release (egress: provider check, decrypt)",
+        () -> gw.gateway().providers().broker(tenant, "up", "127.0.0.1"));
+    phases.put("usage + model.called audit append", () -> db.inTenant(tenant, tx -> {
+      ModelBudgets.record(tx, scopes, Instant.now(), 18, 10);
+      return gw.gateway().audit().append(tx, "agent:" + state.agentId(), AuditEventType.MODEL_CALLED, record);
+    }));
+    phases.put("guards in memory (injection scan, redaction in, output guard)", () -> {
+      scanner.scan(user, EnumSet.of(ScanKind.INJECTION), ContentSource.USER);
+      scanner.redactSecrets(user);
+      return GuardedOutput.of(List.of(OutputGuards.secretRedaction(scanner))).whole(answer);
+    });
+    System.out.println();
+    System.out.println("| phase (alone, sequential) | p50 ms | p99 ms |");
+    System.out.println("|---|---|---|");
+    for (Map.Entry<String, Callable<Object>> e : phases.entrySet()) {
+      for (int i = 0; i < samples / 3; i++) {
+        e.getValue().call();
+      }
+      long[] nanos = new long[samples];
+      for (int i = 0; i < samples; i++) {
+        long t0 = System.nanoTime();
+        e.getValue().call();
+        nanos[i] = System.nanoTime() - t0;
+      }
+      System.out.printf("| %s | %.3f | %.3f |%n", e.getKey(), pct(nanos, 50), pct(nanos, 99));
     }
   }
 

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small OpenAI-compatible upstream on 127.0.0.1 for tests. It answers by the last user
@@ -32,6 +34,10 @@ final class OpenAiTestUpstream implements AutoCloseable {
   }
 
   final List<Seen> requests = new CopyOnWriteArrayList<>();
+  /** Chunks {@code stream_slow} wrote before its connection broke (or all of them); counted down at its end. */
+  final AtomicInteger slowChunksWritten = new AtomicInteger();
+  final CountDownLatch slowStreamEnded = new CountDownLatch(1);
+  static final int SLOW_CHUNKS = 200;
   private final HttpServer server;
 
   OpenAiTestUpstream() throws IOException {
@@ -71,6 +77,36 @@ final class OpenAiTestUpstream implements AutoCloseable {
             PLANTED_SECRET.substring(9, 25), PLANTED_SECRET.substring(25), " keep it safe."), body);
         case "stream_tools" -> sseTools(ex, body);
         case "stream" -> sse(ex, List.of("Hel", "lo ", "from ", "the ", "stream."), body);
+        case "stream_slow" -> {
+          // A long answer, one chunk every 50 ms: a client hanging up must make the gateway close this connection.
+          ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+          ex.sendResponseHeaders(200, 0);
+          try {
+            for (int i = 0; i < SLOW_CHUNKS; i++) {
+              event(ex.getResponseBody(), chunk("{\"content\":\"tick \"}", "null"));
+              slowChunksWritten.incrementAndGet();
+              Thread.sleep(50);
+            }
+            event(ex.getResponseBody(), "[DONE]");
+          } catch (IOException | InterruptedException e) {
+            // the gateway closed the connection
+          } finally {
+            slowStreamEnded.countDown();
+          }
+        }
+        case "stream_stall" -> {
+          // Starts answering, then goes silent for longer than the gateway's read timeout in the test.
+          ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+          ex.sendResponseHeaders(200, 0);
+          event(ex.getResponseBody(), chunk("{\"role\":\"assistant\",\"content\":\"Before the stall. \"}", "null"));
+          try {
+            Thread.sleep(4_000);
+            event(ex.getResponseBody(), chunk("{\"content\":\"after\"}", "\"stop\""));
+            event(ex.getResponseBody(), "[DONE]");
+          } catch (IOException | InterruptedException e) {
+            // the gateway gave up on this connection
+          }
+        }
         case "stream_cut" -> {
           // The upstream breaks off mid-answer: no finish, no [DONE].
           ex.getResponseHeaders().set("Content-Type", "text/event-stream");

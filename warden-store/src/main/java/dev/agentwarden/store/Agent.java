@@ -7,8 +7,8 @@ import java.util.UUID;
 
 /**
  * An agent of a tenant: its model, its system prompt and that prompt's SHA-256, the tools
- * ({@code server/tool}) and collections attached to it, its extra policy, its approval rules and
- * budgets (JSON text), and the agent-role key that acts as it.
+ * ({@code server/tool}) and collections attached to it, its extra policy, its approval rules,
+ * budgets and injection verdict settings (JSON text), and the agent-role key that acts as it.
  */
 public record Agent(
     UUID id,
@@ -22,6 +22,7 @@ public record Agent(
     Optional<String> policy,
     String approvals,
     String budgets,
+    String injection,
     boolean enabled,
     Optional<UUID> keyId,
     Instant createdAt,

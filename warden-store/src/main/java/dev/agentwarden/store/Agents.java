@@ -12,18 +12,18 @@ import java.util.UUID;
 public final class Agents {
   private static final String COLUMNS =
       "id, name, provider, model, system_prompt, system_prompt_sha256, tools, collections, policy, approvals,"
-          + " budgets, enabled, key_id, created_at, updated_at";
+          + " budgets, injection, enabled, key_id, created_at, updated_at";
 
   private Agents() {}
 
   public static Agent insert(Tx tx, Agent a) throws SQLException {
     return tx.queryOne(
             "insert into agents (id, tenant_id, name, provider, model, system_prompt, system_prompt_sha256, tools,"
-                + " collections, policy, approvals, budgets, enabled, key_id)"
-                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning " + COLUMNS,
+                + " collections, policy, approvals, budgets, injection, enabled, key_id)"
+                + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning " + COLUMNS,
             Agents::map, a.id(), tx.tenant(), a.name(), a.provider(), a.model(), a.systemPrompt(),
             a.systemPromptSha256(), a.tools().toArray(String[]::new), a.collections().toArray(String[]::new),
-            a.policy(), a.approvals(), a.budgets(), a.enabled(), a.keyId())
+            a.policy(), a.approvals(), a.budgets(), a.injection(), a.enabled(), a.keyId())
         .orElseThrow();
   }
 
@@ -31,11 +31,11 @@ public final class Agents {
   public static Optional<Agent> update(Tx tx, Agent a) throws SQLException {
     return tx.queryOne(
         "update agents set name = ?, provider = ?, model = ?, system_prompt = ?, system_prompt_sha256 = ?, tools = ?,"
-            + " collections = ?, policy = ?, approvals = ?, budgets = ?, enabled = ?, updated_at = now()"
-            + " where id = ? returning " + COLUMNS,
+            + " collections = ?, policy = ?, approvals = ?, budgets = ?, injection = ?, enabled = ?,"
+            + " updated_at = now() where id = ? returning " + COLUMNS,
         Agents::map, a.name(), a.provider(), a.model(), a.systemPrompt(), a.systemPromptSha256(),
         a.tools().toArray(String[]::new), a.collections().toArray(String[]::new), a.policy(), a.approvals(),
-        a.budgets(), a.enabled(), a.id());
+        a.budgets(), a.injection(), a.enabled(), a.id());
   }
 
   public static List<Agent> list(Tx tx) throws SQLException {
@@ -73,6 +73,7 @@ public final class Agents {
         Optional.ofNullable(rs.getString("policy")),
         rs.getString("approvals"),
         rs.getString("budgets"),
+        rs.getString("injection"),
         rs.getBoolean("enabled"),
         Optional.ofNullable(Tx.uuid(rs, "key_id")),
         Tx.requiredInstant(rs, "created_at"),
