@@ -35,7 +35,7 @@ final class CanonicalEventLine {
   private static final int SIG_LENGTH = 86; // 64 bytes in unpadded base64url
 
   private final Sha256 hasher = Sha256.newHasher();
-  private byte[] line;
+  private byte[] line = new byte[0];
   private long seq;
   private int tenantFrom;
   private int tenantTo;
