@@ -73,6 +73,9 @@ public final class ExportVerifier {
   private byte[] lastKeyIdBytes = new byte[0];
   private String lastKeyId = "";
   private byte[] tenantBytes;
+  private final java.nio.charset.CharsetEncoder utf8Out = java.nio.charset.StandardCharsets.UTF_8.newEncoder()
+      .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+      .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
   private final java.nio.charset.CharsetDecoder utf8 = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
       .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
@@ -114,8 +117,14 @@ public final class ExportVerifier {
       return false;
     }
     if (phase == Phase.BODY) {
-      byte[] bytes = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      if (canonical.read(bytes, 0, bytes.length)) {
+      // A strict encoder: getBytes would turn a lone surrogate into '?', which could then match.
+      java.nio.ByteBuffer bytes;
+      try {
+        bytes = utf8Out.encode(java.nio.CharBuffer.wrap(line));
+      } catch (java.nio.charset.CharacterCodingException e) {
+        return acceptParsed(line);
+      }
+      if (canonical.read(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining())) {
         return canonicalEvent(canonical.current(), Optional.empty());
       }
     }

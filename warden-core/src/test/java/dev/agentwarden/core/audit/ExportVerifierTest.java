@@ -161,6 +161,17 @@ class ExportVerifierTest {
   }
 
   @Test
+  void loneSurrogateInPlaceOfAQuestionMark_failsAtThatSeq() {
+    List<String> lines = new ArrayList<>(export);
+    String line = lines.get(lineOf(12));
+    assertThat(line).contains("?q=");
+    lines.set(lineOf(12), line.replace("?q=", "\uD800q="));
+    ExportVerifier v = ExportVerifier.create(Optional.of(trusted), Optional.empty(), ExportVerifier.SignatureChecks.EVERY_EVENT);
+    lines.forEach(v::accept);
+    assertThat(v.finish()).isInstanceOf(Failed.class).extracting(r -> ((Failed) r).seq()).isEqualTo(12L);
+  }
+
+  @Test
   void memberAddedToAnEvent_failsWithHashMismatch() {
     List<String> lines = new ArrayList<>(export);
     lines.set(lineOf(9), lines.get(lineOf(9)).replace("{\"actor\"", "{\"approved_by\":\"mallory\",\"actor\""));
