@@ -66,9 +66,14 @@ public class AuditAppendBench {
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() {
+  public void tearDown() throws java.io.IOException {
     db.close();
     pg.close();
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** One tenant per benchmark thread. */

@@ -42,6 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AuditExportBench {
   static final int EVENTS = 5_000;
 
+  private java.nio.file.Path dir;
   private EmbeddedPostgres pg;
   private Database db;
   private AuditLog log;
@@ -49,7 +50,8 @@ public class AuditExportBench {
 
   @Setup
   public void setUp() throws Exception {
-    pg = EmbeddedPostgres.start(Files.createTempDirectory("audit-export-bench").resolve("pg"));
+    dir = Files.createTempDirectory("audit-export-bench");
+    pg = EmbeddedPostgres.start(dir.resolve("pg"));
     Migrations.apply(pg.adminUrl(), "bench-password");
     db = Database.connect(pg.adminUrl(), "bench-password", 40);
     log = AuditLog.open(db, KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial()), new SecureRandom());
@@ -73,9 +75,14 @@ public class AuditExportBench {
   }
 
   @TearDown
-  public void tearDown() {
+  public void tearDown() throws java.io.IOException {
     db.close();
     pg.close();
+    try (var paths = Files.walk(dir)) {
+      for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   @Benchmark
