@@ -384,14 +384,102 @@ public final class McpEndpoint {
         return reply(error(id, -32602, "Invalid params: io.agentwarden/approval_id must be a UUID"));
       }
     }
-    McpGateway.CallOutcome outcome = gateway.call(session.tenant, session.keyId, agent, name.textValue(), args, approval);
     JsonNode token = params.path("_meta").path("progressToken");
-    if (outcome instanceof McpGateway.CallOutcome.Pending pending && acceptsStream
-        && (token.isTextual() || token.isIntegralNumber())) {
-      EventStream wait = out -> awaitApproval(session, id, name.textValue(), args, token, pending, out);
-      return new Reply(200, Optional.empty(), Map.of(), Optional.of(wait));
+    if (acceptsStream && (token.isTextual() || token.isIntegralNumber())) {
+      Optional<UUID> named = approval;
+      EventStream body = out -> {
+        ProgressOut progress = new ProgressOut(out, token);
+        McpGateway.CallOutcome outcome = gateway.call(session.tenant, session.keyId, agent, name.textValue(), args, named,
+            Optional.of(progress::relay));
+        if (outcome instanceof McpGateway.CallOutcome.Pending pending) {
+          awaitApproval(session, id, name.textValue(), args, progress, pending);
+        } else {
+          progress.finish(response(id, outcome));
+        }
+      };
+      return new Reply(200, Optional.empty(), Map.of(), Optional.of(body));
     }
-    return reply(response(id, outcome));
+    return reply(response(id, gateway.call(session.tenant, session.keyId, agent, name.textValue(), args, approval)));
+  }
+
+  /**
+   * The progress notifications of one request that asked for them, under the client's token:
+   * first the wait for an approval (one step per notification), then the upstream's own progress
+   * shifted past those steps, so the values only increase as the protocol requires. A client that
+   * went away stops the notifications, not the call.
+   */
+  private static final class ProgressOut {
+    private final OutputStream out;
+    private final JsonNode token;
+    private double last;
+    private double base;
+    private boolean gone;
+
+    ProgressOut(OutputStream out, JsonNode token) {
+      this.out = out;
+      this.token = token;
+    }
+
+    void approvalStep(String message) throws IOException {
+      send(last + 1, Optional.empty(), Optional.of(message));
+      if (gone) {
+        throw new IOException("the client went away");
+      }
+    }
+
+    /** From now on upstream progress follows the approval steps. */
+    void upstreamPhase() {
+      base = last;
+    }
+
+    void relay(ObjectNode upstream) {
+      double value = base + upstream.path("progress").asDouble();
+      if (value <= last) {
+        return;
+      }
+      Optional<Double> total = upstream.path("total").isNumber()
+          ? Optional.of(base + upstream.path("total").asDouble()) : Optional.empty();
+      send(value, total, upstream.path("message").isTextual() ? Optional.of(upstream.path("message").textValue())
+          : Optional.empty());
+    }
+
+    private void send(double value, Optional<Double> total, Optional<String> message) {
+      if (gone) {
+        return;
+      }
+      last = value;
+      ObjectNode params = JsonNodeFactory.instance.objectNode();
+      params.set("progressToken", token);
+      number(params, "progress", value);
+      total.ifPresent(t -> number(params, "total", t));
+      message.ifPresent(m -> params.put("message", m));
+      ObjectNode note = JsonNodeFactory.instance.objectNode().put("jsonrpc", "2.0").put("method", "notifications/progress");
+      note.set("params", params);
+      try {
+        writeMessage(out, note);
+      } catch (IOException e) {
+        gone = true;
+      }
+    }
+
+    /** Whole numbers as integers, as clients (and the steps counted here) expect. */
+    private static void number(ObjectNode o, String field, double value) {
+      if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+        o.put(field, (long) value);
+      } else {
+        o.put(field, value);
+      }
+    }
+
+    void finish(JsonNode response) {
+      if (!gone) {
+        try {
+          writeMessage(out, response);
+        } catch (IOException e) {
+          gone = true;
+        }
+      }
+    }
   }
 
   private static JsonNode response(JsonNode id, McpGateway.CallOutcome outcome) {
@@ -410,15 +498,14 @@ public final class McpEndpoint {
    * at the approval's expiry, the "pending approval" result as without a stream. A cancelled
    * request, an ended session or a departed client stops the wait.
    */
-  private void awaitApproval(Session s, JsonNode id, String tool, JsonNode args, JsonNode token,
-      McpGateway.CallOutcome.Pending pending, OutputStream out) {
+  private void awaitApproval(Session s, JsonNode id, String tool, JsonNode args, ProgressOut progressOut,
+      McpGateway.CallOutcome.Pending pending) {
     long start = System.nanoTime();
     long holdUntil = start + APPROVAL_HOLD.toNanos();
     String requestKey = id.toString();
     try {
       long lastSent = Long.MIN_VALUE;
       long lastApprovals = -1;
-      int progress = 0;
       while (true) {
         if (s.ended || s.cancelled.remove(requestKey)) {
           return;
@@ -426,28 +513,24 @@ public final class McpEndpoint {
         Optional<McpGateway.ApprovalProgress> p = gateway.approvalProgress(s.tenant, pending.approvalId());
         long now = System.nanoTime();
         if (p.isEmpty() || now - holdUntil >= 0) {
-          writeMessage(out, result(id, pending.result()));
+          progressOut.finish(result(id, pending.result()));
           return;
         }
         if (p.get().status() != ApprovalStatus.PENDING) {
           Optional<Agent> agent = gateway.agentForKey(s.tenant, s.keyId);
+          progressOut.upstreamPhase();
           JsonNode answer = agent.isEmpty() || !agent.get().enabled()
               ? error(id, -32002, "this agent is disabled")
-              : response(id, gateway.call(s.tenant, s.keyId, agent.get(), tool, args, Optional.of(pending.approvalId())));
-          writeMessage(out, answer);
+              : response(id, gateway.call(s.tenant, s.keyId, agent.get(), tool, args, Optional.of(pending.approvalId()),
+                  Optional.of(progressOut::relay)));
+          progressOut.finish(answer);
           return;
         }
         if (p.get().approvals() != lastApprovals || now - lastSent >= PROGRESS_EVERY.toNanos()) {
           lastApprovals = p.get().approvals();
           lastSent = now;
-          ObjectNode params = JsonNodeFactory.instance.objectNode();
-          params.set("progressToken", token);
-          params.put("progress", ++progress);
-          params.put("message", "pending approval " + pending.approvalId() + ": " + p.get().approvals() + " of "
+          progressOut.approvalStep("pending approval " + pending.approvalId() + ": " + p.get().approvals() + " of "
               + p.get().needed() + " approval(s), expires " + p.get().expiresAt());
-          ObjectNode note = JsonNodeFactory.instance.objectNode().put("jsonrpc", "2.0").put("method", "notifications/progress");
-          note.set("params", params);
-          writeMessage(out, note);
         }
         Thread.sleep(APPROVAL_POLL.toMillis());
       }

@@ -322,6 +322,17 @@ public final class McpGateway {
    */
   public CallOutcome call(TenantId tenant, UUID keyId, Agent agent, String exposedName, JsonNode arguments,
       Optional<UUID> approvalId) {
+    return call(tenant, keyId, agent, exposedName, arguments, approvalId, Optional.empty());
+  }
+
+  /**
+   * As {@link #call(TenantId, UUID, Agent, String, JsonNode, Optional)}; with {@code progress},
+   * the upstream is asked for progress and each {@code notifications/progress} it sends is
+   * handed over as {@code {progress, total?, message?}}, its message secret-redacted and left out
+   * when it reads as an injection.
+   */
+  public CallOutcome call(TenantId tenant, UUID keyId, Agent agent, String exposedName, JsonNode arguments,
+      Optional<UUID> approvalId, Optional<java.util.function.Consumer<ObjectNode>> progress) {
     String actor = "agent:" + agent.name();
     int sep = exposedName.indexOf(SEPARATOR);
     String qualified = sep <= 0 ? "" : exposedName.substring(0, sep) + "/" + exposedName.substring(sep + SEPARATOR.length());
@@ -384,7 +395,7 @@ public final class McpGateway {
         return held.get();
       }
     }
-    return forward(tenant, actor, agent, server, qualified, toolName, arguments);
+    return forward(tenant, actor, agent, server, qualified, toolName, arguments, progress);
   }
 
   private Optional<CallOutcome> approvalGate(TenantId tenant, UUID keyId, Agent agent, String qualified,
@@ -475,7 +486,7 @@ public final class McpGateway {
   }
 
   private CallOutcome forward(TenantId tenant, String actor, Agent agent, McpServer server, String qualified,
-      String toolName, JsonNode arguments) {
+      String toolName, JsonNode arguments, Optional<java.util.function.Consumer<ObjectNode>> progress) {
     long start = System.nanoTime();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("agent", agent.name());
@@ -484,7 +495,14 @@ public final class McpGateway {
     JsonNode result;
     try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
         server.url())) {
-      result = upstream.callTool(toolName, arguments);
+      if (progress.isPresent()) {
+        byte[] raw = new byte[12];
+        random.nextBytes(raw);
+        String token = "warden-" + java.util.HexFormat.of().formatHex(raw);
+        result = upstream.callTool(toolName, arguments, Optional.of(token), n -> relayProgress(n, token, progress.get()));
+      } else {
+        result = upstream.callTool(toolName, arguments);
+      }
       if (upstream.sawToolListChanged()) {
         // Re-pinned before the result is returned, so the agent's next tools/list or call
         // already sees any changed tool quarantined.
@@ -664,6 +682,29 @@ public final class McpGateway {
     body.put("injection_action", cleaned.action().label());
     audit.record(tenant, actor, "tool.called", body);
     return new CallOutcome.Result(cleaned.result());
+  }
+
+  /** Passes on an upstream progress notification for {@code token}: numbers as sent, the message cleaned. */
+  private void relayProgress(JsonNode notification, String token, java.util.function.Consumer<ObjectNode> progress) {
+    JsonNode p = notification.path("params");
+    if (!notification.path("method").asText().equals("notifications/progress")
+        || !p.path("progressToken").asText().equals(token) || !p.path("progress").isNumber()) {
+      return;
+    }
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.set("progress", p.get("progress"));
+    if (p.path("total").isNumber()) {
+      out.set("total", p.get("total"));
+    }
+    if (p.path("message").isTextual()) {
+      String message = scanner.redactSecrets(p.path("message").textValue());
+      boolean injected = scanner.scan(message, EnumSet.of(ScanKind.INJECTION), ContentSource.TOOL_OUTPUT).verdict()
+          .map(v -> v.action().compareTo(Action.ALLOW) > 0).orElse(false);
+      if (!injected) {
+        out.put("message", message);
+      }
+    }
+    progress.accept(out);
   }
 
   private record Cleaned(JsonNode result, int redactions, Action action) {}

@@ -179,10 +179,21 @@ final class UpstreamClient implements AutoCloseable {
 
   /** Calls a tool; returns the upstream's CallToolResult (which may itself say isError). */
   JsonNode callTool(String name, JsonNode arguments) {
+    return callTool(name, arguments, Optional.empty(), n -> { });
+  }
+
+  /**
+   * Calls a tool asking for progress under {@code progressToken} (when present); every
+   * notification the upstream sends on the response stream before the result goes to {@code
+   * notifications}.
+   */
+  JsonNode callTool(String name, JsonNode arguments, Optional<String> progressToken,
+      java.util.function.Consumer<JsonNode> notifications) {
     ObjectNode params = JSON.createObjectNode();
     params.put("name", name);
     params.set("arguments", arguments);
-    return request("tools/call", params);
+    progressToken.ifPresent(t -> params.putObject("_meta").put("progressToken", t));
+    return request("tools/call", params, notifications);
   }
 
   @Override
@@ -219,6 +230,10 @@ final class UpstreamClient implements AutoCloseable {
   }
 
   private JsonNode request(String method, JsonNode params) {
+    return request(method, params, n -> { });
+  }
+
+  private JsonNode request(String method, JsonNode params, java.util.function.Consumer<JsonNode> notifications) {
     long id = nextId++;
     ObjectNode msg = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
     msg.set("params", params);
@@ -233,7 +248,7 @@ final class UpstreamClient implements AutoCloseable {
         sessionId = s.header("mcp-session-id").filter(v -> v.matches("[\\x21-\\x7e]{1,200}"));
       }
       String type = s.header("content-type").orElse("").toLowerCase(Locale.ROOT);
-      JsonNode response = type.startsWith("text/event-stream") ? fromEvents(s, id) : JSON.readTree(s.body());
+      JsonNode response = type.startsWith("text/event-stream") ? fromEvents(s, id, notifications) : JSON.readTree(s.body());
       return resultOf(response, id, method);
     } catch (IOException e) {
       throw new McpException("upstream_unreachable", "the upstream connection failed or sent unreadable JSON");
@@ -242,7 +257,8 @@ final class UpstreamClient implements AutoCloseable {
     }
   }
 
-  private JsonNode fromEvents(EgressStream s, long id) throws IOException {
+  private JsonNode fromEvents(EgressStream s, long id, java.util.function.Consumer<JsonNode> notifications)
+      throws IOException {
     BufferedReader in = new BufferedReader(new InputStreamReader(s.body(), StandardCharsets.UTF_8));
     StringBuilder data = new StringBuilder();
     String line;
@@ -256,6 +272,8 @@ final class UpstreamClient implements AutoCloseable {
           }
           if (msg != null && TOOLS_LIST_CHANGED.equals(msg.path("method").asText())) {
             sawToolListChanged = true;
+          } else if (msg != null && msg.path("method").isTextual() && !msg.has("id")) {
+            notifications.accept(msg);
           }
         }
       } else if (line.startsWith("data:")) {

@@ -433,6 +433,13 @@ class McpGatewayTest {
       assertThat(upstream.calls).hasSize(before);
 
       gw.post("/v1/approvals/" + id + "/approve", secondApproverKey, "{\"payload_sha256\":\"" + hash + "\"}");
+      JsonNode relayed = Json.MAPPER.readTree(call.next("data: ").substring(6));
+      while (relayed.path("params").path("message").asText().startsWith("pending approval")) {
+        relayed = Json.MAPPER.readTree(call.next("data: ").substring(6));
+      }
+      // The upstream's own progress, after the approval steps: values still increase.
+      assertThat(relayed.path("params").path("progressToken").asText()).isEqualTo("tok-1");
+      assertThat(relayed.path("params").path("progress").asInt()).isGreaterThan(second.path("params").path("progress").asInt());
       JsonNode result = Json.MAPPER.readTree(call.next("data: ").substring(6));
       assertThat(result.path("id").asInt()).isEqualTo(77);
       assertThat(text(result)).isEqualTo("echo: pay bob 5");
@@ -442,6 +449,23 @@ class McpGatewayTest {
       assertThat(text(c.rpc("tools/call", "{\"name\":\"test__echo\",\"arguments\":{\"message\":\"pay bob 5\"},"
           + "\"_meta\":{\"io.agentwarden/approval_id\":\"" + id + "\"}}"))).contains("approval_already_used");
     }
+  }
+
+  @Test
+  void callAskingForProgress_relaysTheUpstreamsProgress_redactedAndUnderTheClientsToken() throws Exception {
+    Client c = new Client(agent("progress", ""));
+    try (SseLines call = callWithProgress(c, "test__echo", "{\"message\":\"go\"}", "tok-3")) {
+      JsonNode progress = Json.MAPPER.readTree(call.next("data: ").substring(6));
+      assertThat(progress.path("method").asText()).isEqualTo("notifications/progress");
+      assertThat(progress.path("params").path("progressToken").asText()).isEqualTo("tok-3");
+      assertThat(progress.path("params").path("progress").asInt()).isEqualTo(1);
+      assertThat(progress.path("params").path("total").asInt()).isEqualTo(2);
+      assertThat(progress.path("params").path("message").asText()).startsWith("half way").doesNotContain(TestUpstream.LEAKED);
+      JsonNode result = Json.MAPPER.readTree(call.next("data: ").substring(6));
+      assertThat(text(result)).isEqualTo("echo: go");
+      assertThat(call.next(SseLines.END)).isEqualTo(SseLines.END);
+    }
+    assertThat(upstream.calls.getLast().path("_meta").path("progressToken").asText()).startsWith("warden-");
   }
 
   @Test

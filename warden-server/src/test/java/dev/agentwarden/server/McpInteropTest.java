@@ -236,7 +236,8 @@ class McpInteropTest {
     assertThat(gw.post("/v1/mcp-servers", t.adminKey(),
         "{\"name\":\"everything\",\"url\":\"http://127.0.0.1:" + upstreamPort + "/mcp\"}").status()).isEqualTo(201);
     TestGateway.Reply agent = gw.post("/v1/agents", t.adminKey(), "{\"name\":\"ts-waiter\",\"issue_key\":true,"
-        + "\"tools\":[\"everything/get-sum\"],\"approvals\":[{\"tool\":\"everything/get-sum\",\"approvers\":1}]}");
+        + "\"tools\":[\"everything/get-sum\",\"everything/trigger-long-running-operation\"],"
+        + "\"approvals\":[{\"tool\":\"everything/get-sum\",\"approvers\":1}]}");
     assertThat(agent.status()).as(agent.body()).isEqualTo(201);
     String approver = gw.createKey(t.adminKey(), "approver", "approver")[1];
 
@@ -260,6 +261,9 @@ class McpInteropTest {
         const decided = await fetch(process.env.GATEWAY_URL + '/v1/approvals/' + approval.id + '/approve',
           { method: 'POST', headers: approver, body: JSON.stringify({ payload_sha256: approval.payload_sha256 }) });
         const out = { progress, decided: decided.status, approval: approval.id, result: await call };
+        out.longProgress = [];
+        out.longRun = await client.callTool({ name: 'everything__trigger-long-running-operation',
+          arguments: { duration: 1, steps: 3 } }, undefined, { onprogress: p => out.longProgress.push(p) });
         await transport.terminateSession();
         await client.close();
         console.log('RESULT ' + JSON.stringify(out));
@@ -273,6 +277,9 @@ class McpInteropTest {
     assertThat(out.path("progress").path(0).path("message").asText()).startsWith("pending approval " + out.path("approval").asText());
     assertThat(out.path("result").path("isError").asBoolean(false)).as(out.toString()).isFalse();
     assertThat(out.path("result").path("content").path(0).path("text").asText()).contains("42");
+    assertThat(out.path("longRun").path("content").path(0).path("text").asText()).contains("completed");
+    assertThat(out.path("longProgress").toString()).as("the upstream's progress, relayed")
+        .contains("\"progress\":1").contains("\"progress\":3").contains("\"total\":3");
     assertThat(gw.get("/v1/audit/events?limit=500&type=approval.executed", t.adminKey()).body())
         .contains(out.path("approval").asText());
   }

@@ -122,6 +122,14 @@ final class TestUpstream implements AutoCloseable {
         result.putArray("content").addObject().put("type", "text").put("text", text);
         String progress = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"working\"}}";
         String changed = announceInCalls ? "event: message\ndata: " + LIST_CHANGED + "\n\n" : "";
+        JsonNode token = msg.path("params").path("_meta").path("progressToken");
+        if (token.isTextual()) {
+          // Progress under another token is not this call's; the gateway must drop it.
+          changed += "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":"
+              + "{\"progressToken\":\"other\",\"progress\":9}}\n\n"
+              + "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":"
+              + "{\"progressToken\":" + token + ",\"progress\":1,\"total\":2,\"message\":\"half way, token=" + LEAKED + "\"}}\n\n";
+        }
         send(ex, 200, "text/event-stream",
             changed + "event: message\ndata: " + progress + "\n\nevent: message\ndata: " + response(msg, result) + "\n\n");
       }
