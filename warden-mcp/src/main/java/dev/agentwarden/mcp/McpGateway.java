@@ -499,7 +499,9 @@ public final class McpGateway {
         byte[] raw = new byte[12];
         random.nextBytes(raw);
         String token = "warden-" + java.util.HexFormat.of().formatHex(raw);
-        result = upstream.callTool(toolName, arguments, Optional.of(token), n -> relayProgress(n, token, progress.get()));
+        ContentScanner judged = scanner.withPolicy(InjectionSettings.parse(agent.injection()));
+        result = upstream.callTool(toolName, arguments, Optional.of(token),
+            n -> relayProgress(n, token, judged, progress.get()));
       } else {
         result = upstream.callTool(toolName, arguments);
       }
@@ -684,8 +686,12 @@ public final class McpGateway {
     return new CallOutcome.Result(cleaned.result());
   }
 
-  /** Passes on an upstream progress notification for {@code token}: numbers as sent, the message cleaned. */
-  private void relayProgress(JsonNode notification, String token, java.util.function.Consumer<ObjectNode> progress) {
+  /**
+   * Passes on an upstream progress notification for {@code token}: numbers as sent, the message
+   * secret-redacted and left out when the agent's verdict settings would do anything to it.
+   */
+  private void relayProgress(JsonNode notification, String token, ContentScanner judged,
+      java.util.function.Consumer<ObjectNode> progress) {
     JsonNode p = notification.path("params");
     if (!notification.path("method").asText().equals("notifications/progress")
         || !p.path("progressToken").asText().equals(token) || !p.path("progress").isNumber()) {
@@ -698,7 +704,7 @@ public final class McpGateway {
     }
     if (p.path("message").isTextual()) {
       String message = scanner.redactSecrets(p.path("message").textValue());
-      boolean injected = scanner.scan(message, EnumSet.of(ScanKind.INJECTION), ContentSource.TOOL_OUTPUT).verdict()
+      boolean injected = judged.scan(message, EnumSet.of(ScanKind.INJECTION), ContentSource.TOOL_OUTPUT).verdict()
           .map(v -> v.action().compareTo(Action.ALLOW) > 0).orElse(false);
       if (!injected) {
         out.put("message", message);
