@@ -2,9 +2,8 @@ package dev.agentwarden.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentwarden.core.audit.AuditEventType;
+import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.store.AuditLog;
-import dev.agentwarden.store.Tx;
-import java.sql.SQLException;
 
 /**
  * Where the one record of each model call goes. The record holds the model, token counts,
@@ -13,14 +12,13 @@ import java.sql.SQLException;
  */
 @FunctionalInterface
 interface ModelCallAudit {
-  /** Records inside the caller's transaction, which commits the call's usage with it. */
-  void modelCalled(Tx tx, String actor, ObjectNode record) throws SQLException;
+  void modelCalled(TenantId tenant, String actor, ObjectNode record);
 
   /**
-   * Appends a {@code model.called} event to the tenant's audit chain in the caller's
-   * transaction; it is durable when that transaction commits, and a failure fails the call.
+   * Appends a {@code model.called} event to the tenant's audit chain; returns once it is durable
+   * and throws when it cannot be stored, so the call fails closed with it.
    */
   static ModelCallAudit toChain(AuditLog log) {
-    return (tx, actor, record) -> log.append(tx, actor, AuditEventType.MODEL_CALLED, record);
+    return (tenant, actor, record) -> log.append(tenant, actor, AuditEventType.MODEL_CALLED, record);
   }
 }

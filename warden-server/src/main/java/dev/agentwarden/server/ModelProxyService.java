@@ -804,22 +804,20 @@ final class ModelProxyService implements ApiService {
     ArrayNode redactions = r.putArray("redactions_out");
     rules.forEach(redactions::add);
     call.content().ifPresent(c -> c.into(r));
-    // Usage and the call's record commit together, in one transaction.
     db.inTenant(call.req().tenant(), tx -> {
       ModelBudgets.record(tx, List.of(ModelBudgets.TENANT, ModelBudgets.agent(call.agent().id())), now,
           promptTokens + completionTokens, cost);
-      audit.modelCalled(tx, "agent:" + call.agent().id(), r);
       return null;
     });
+    // The record goes through the audit log's group commit (measured faster than appending inside
+    // the usage transaction, see BENCHMARKS.md); it is durable before the call returns.
+    audit.modelCalled(call.req().tenant(), "agent:" + call.agent().id(), r);
   }
 
   private void recordCall(ApiRequest req, Optional<ModelAgent> agent, ObjectNode record) {
     ContentLog.fit(record);
     String actor = agent.map(a -> "agent:" + a.id()).orElse("key:" + req.principal().keyId());
-    db.inTenant(req.tenant(), tx -> {
-      audit.modelCalled(tx, actor, record);
-      return null;
-    });
+    audit.modelCalled(req.tenant(), actor, record);
   }
 
   // ---- GET /v1/models ----------------------------------------------------------------------

@@ -158,7 +158,13 @@ public final class ModelProxyOverhead {
     }));
     phases.put("key release (egress: provider check, decrypt)",
         () -> gw.gateway().providers().broker(tenant, "up", "127.0.0.1"));
-    phases.put("usage + model.called audit append", () -> db.inTenant(tenant, tx -> {
+    phases.put("usage (tokens and spend, one statement)", () -> db.inTenant(tenant, tx -> {
+      ModelBudgets.record(tx, scopes, Instant.now(), 18, 10);
+      return null;
+    }));
+    phases.put("model.called audit append (group commit, durable)",
+        () -> gw.gateway().audit().append(tenant, "agent:" + state.agentId(), AuditEventType.MODEL_CALLED, record));
+    phases.put("usage and the audit append in one transaction (not used)", () -> db.inTenant(tenant, tx -> {
       ModelBudgets.record(tx, scopes, Instant.now(), 18, 10);
       return gw.gateway().audit().append(tx, "agent:" + state.agentId(), AuditEventType.MODEL_CALLED, record);
     }));
