@@ -227,9 +227,21 @@ public final class SecretScanner {
   private static boolean insideRedaction(CharSequence text, int s, int e) {
     int from = Math.max(0, s - 8);
     int to = Math.min(text.length(), e + 64);
+    if (!contains(text, from, to, ELLIPSIS)) {
+      return false;
+    }
     Matcher m = REDACTED.matcher(text).region(from, to);
     while (m.find()) {
       if (m.start() < e && s < m.end()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean contains(CharSequence text, int from, int to, char c) {
+    for (int i = from; i < to; i++) {
+      if (text.charAt(i) == c) {
         return true;
       }
     }
