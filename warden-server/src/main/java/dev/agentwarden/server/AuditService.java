@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code /v1/audit/*} for a tenant's admins and auditors, and the public {@code /v1/identity}.
+ * The operator reads its own chain (tenant purges) through the same chain endpoints.
  * docs/audit-format.md specifies every answer.
  */
 final class AuditService implements ApiService {
@@ -46,7 +47,7 @@ final class AuditService implements ApiService {
 
   @Override
   public void routes(RouteTable t) {
-    t.add("GET", "/v1/audit/events", Roles.AUDIT, req -> {
+    t.add("GET", "/v1/audit/events", Roles.AUDIT_CHAIN, req -> {
       long after = queryLong(req, "after_seq", 0, 0, Long.MAX_VALUE);
       int limit = req.queryInt("limit", 100, 1, MAX_PAGE);
       Optional<String> type = req.query("type");
@@ -67,7 +68,7 @@ final class AuditService implements ApiService {
       return ApiResponse.ok(out);
     });
     t.add("GET", "/v1/audit/provider-usage", Roles.AUDIT, this::providerUsage);
-    t.add("GET", "/v1/audit/export", Roles.AUDIT, req -> {
+    t.add("GET", "/v1/audit/export", Roles.AUDIT_CHAIN, req -> {
       TenantId tenant = req.tenant();
       long from = queryLong(req, "from_seq", 1, 1, Long.MAX_VALUE);
       OptionalLong to = req.query("to_seq").isPresent()
@@ -83,8 +84,8 @@ final class AuditService implements ApiService {
         log.export(tenant, from, to, w);
       }).withHeader("Content-Disposition", "attachment; filename=\"audit-" + tenant + ".jsonl\"");
     });
-    t.add("GET", "/v1/audit/checkpoints/latest", Roles.AUDIT, req -> ApiResponse.ok(log.latestCheckpoint(req.tenant()).toJson()));
-    t.add("GET", "/v1/audit/proofs/inclusion", Roles.AUDIT, req -> {
+    t.add("GET", "/v1/audit/checkpoints/latest", Roles.AUDIT_CHAIN, req -> ApiResponse.ok(log.latestCheckpoint(req.tenant()).toJson()));
+    t.add("GET", "/v1/audit/proofs/inclusion", Roles.AUDIT_CHAIN, req -> {
       long seq = queryLong(req, "seq", -1, 1, Long.MAX_VALUE);
       if (seq < 0) {
         throw ApiException.badRequest("invalid_parameter", "seq is required");
@@ -93,7 +94,7 @@ final class AuditService implements ApiService {
       AuditLog.InclusionProof p = invalidQueryIsBadRequest(() -> log.inclusionProof(req.tenant(), seq, treeSize));
       return ApiResponse.ok(AuditProofs.inclusion(p.seq(), p.eventHash(), p.path(), p.treeHead()));
     });
-    t.add("GET", "/v1/audit/proofs/consistency", Roles.AUDIT, req -> {
+    t.add("GET", "/v1/audit/proofs/consistency", Roles.AUDIT_CHAIN, req -> {
       long from = queryLong(req, "from", -1, 0, Long.MAX_VALUE);
       if (from < 0) {
         throw ApiException.badRequest("invalid_parameter", "from is required");

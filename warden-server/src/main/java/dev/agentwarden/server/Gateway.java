@@ -103,7 +103,8 @@ public final class Gateway implements AutoCloseable {
       McpParts mcp = mcpServices(db, vault, hasher, policies, audit, clock);
       services.addAll(mcp.services());
       services.addAll(extraServices);
-      WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, audit, log,
+      WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, audit,
+          new dev.agentwarden.store.TenantPurge(vault, audit), log,
           readiness(adminUrl), services);
       // Minted last, so that a start that fails earlier never stores a key nobody was shown.
       Optional<String> operatorKey;

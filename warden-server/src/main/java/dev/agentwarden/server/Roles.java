@@ -9,6 +9,8 @@ public final class Roles {
   public static final Set<Role> OPERATOR = Set.of(Role.OPERATOR);
   public static final Set<Role> ADMIN = Set.of(Role.ADMIN);
   public static final Set<Role> AUDIT = Set.of(Role.ADMIN, Role.AUDITOR);
+  /** Reading an audit chain: a tenant's for its admins and auditors, the operator's own for the operator. */
+  public static final Set<Role> AUDIT_CHAIN = Set.of(Role.ADMIN, Role.AUDITOR, Role.OPERATOR);
   public static final Set<Role> APPROVE = Set.of(Role.ADMIN, Role.APPROVER);
   public static final Set<Role> AGENT = Set.of(Role.AGENT);
   public static final Set<Role> ANY_TENANT_ROLE = Set.of(Role.ADMIN, Role.APPROVER, Role.AUDITOR, Role.AGENT);

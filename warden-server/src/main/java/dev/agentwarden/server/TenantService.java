@@ -7,6 +7,7 @@ import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.Tenant;
+import dev.agentwarden.store.TenantPurge;
 import dev.agentwarden.store.Tenants;
 import java.time.Clock;
 import java.time.Instant;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@code /v1/tenants}: the operator creates, lists, suspends and resumes tenants. */
+/** {@code /v1/tenants}: the operator creates, lists, suspends, resumes and purges tenants. */
 final class TenantService implements ApiService {
   private static final int MAX_PAGE = 200;
 
@@ -23,13 +24,16 @@ final class TenantService implements ApiService {
   private final KeyIssuer issuer;
   private final Authenticator authenticator;
   private final AuditLog audit;
+  private final TenantPurge purge;
   private final Clock clock;
 
-  TenantService(Database db, KeyIssuer issuer, Authenticator authenticator, AuditLog audit, Clock clock) {
+  TenantService(Database db, KeyIssuer issuer, Authenticator authenticator, AuditLog audit, TenantPurge purge,
+      Clock clock) {
     this.db = db;
     this.issuer = issuer;
     this.authenticator = authenticator;
     this.audit = audit;
+    this.purge = purge;
     this.clock = clock;
   }
 
@@ -86,8 +90,30 @@ final class TenantService implements ApiService {
       return ApiResponse.ok(db.asOperator(tx -> Tenants.find(tx, id)).map(TenantView::of)
           .orElseThrow(() -> ApiException.notFound("tenant")));
     });
+    t.add("DELETE", "/v1/tenants/{id}", Roles.OPERATOR, this::purge);
     t.add("POST", "/v1/tenants/{id}/suspend", Roles.OPERATOR, req -> setStatus(req, Tenant.Status.SUSPENDED));
     t.add("POST", "/v1/tenants/{id}/resume", Roles.OPERATOR, req -> setStatus(req, Tenant.Status.ACTIVE));
+  }
+
+  /**
+   * Purges a tenant ({@link TenantPurge}): shreds its data keyset, purges its audit chain, deletes
+   * its rows and keys, and records {@code tenant.purged} in the operator's chain. A tenant already
+   * purged answers the same record again; an id that never was a tenant is 404.
+   */
+  private ApiResponse purge(ApiRequest req) {
+    TenantId id = new TenantId(req.idParam("id", "tenant"));
+    TenantPurge.Receipt r = db.asOperator(tx -> purge.purge(tx, id, req.principal().actor()))
+        .orElseThrow(() -> ApiException.notFound("tenant"));
+    // This process stops honouring the tenant's keys at once; the rows are gone for every process.
+    authenticator.forgetAll();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("tenant_id", r.tenant().toString());
+    out.put("status", "purged");
+    out.put("purged_at", r.purgedAt());
+    out.put("purged_by", r.actor());
+    out.put("operator_audit_seq", r.operatorSeq());
+    out.put("record", r.body());
+    return ApiResponse.ok(out);
   }
 
   private ApiResponse setStatus(ApiRequest req, Tenant.Status status) {

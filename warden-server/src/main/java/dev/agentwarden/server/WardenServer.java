@@ -3,6 +3,7 @@ package dev.agentwarden.server;
 import dev.agentwarden.core.crypto.KeyHasher;
 import dev.agentwarden.store.AuditLog;
 import dev.agentwarden.store.Database;
+import dev.agentwarden.store.TenantPurge;
 import io.helidon.webserver.WebServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,13 +21,13 @@ public final class WardenServer implements AutoCloseable {
 
   /** Builds the route table of every service and starts listening. */
   public static WardenServer start(ServerSettings settings, Database db, KeyHasher hasher, AuditLog audit,
-      RequestLog log, BooleanSupplier schemaCurrent, List<ApiService> extraServices) {
+      TenantPurge purge, RequestLog log, BooleanSupplier schemaCurrent, List<ApiService> extraServices) {
     HttpMetrics metrics = new HttpMetrics();
     Authenticator authenticator = new Authenticator(db, hasher, settings.clock());
     KeyIssuer issuer = new KeyIssuer(hasher);
     List<ApiService> services = new ArrayList<>(List.of(
         new ProbeService(db, schemaCurrent, metrics),
-        new TenantService(db, issuer, authenticator, audit, settings.clock()),
+        new TenantService(db, issuer, authenticator, audit, purge, settings.clock()),
         new KeyService(db, issuer, authenticator, audit, settings.clock())));
     services.addAll(extraServices);
     RouteTable routes = new RouteTable();

@@ -164,6 +164,9 @@ class CrossTenantTest {
   void aTenantKey_onOperatorRoutes_isForbidden() {
     assertThat(gw.get("/v1/tenants/" + b.id(), a.adminKey()).status()).isEqualTo(403);
     assertThat(gw.post("/v1/tenants/" + b.id() + "/suspend", a.adminKey(), "").status()).isEqualTo(403);
+    assertThat(gw.delete("/v1/tenants/" + b.id(), a.adminKey()).status()).isEqualTo(403);
+    assertThat(gw.delete("/v1/tenants/" + a.id(), a.adminKey()).status()).as("not even its own").isEqualTo(403);
+    assertThat(gw.get("/v1/secrets/" + fixture.secretOfB(), b.adminKey()).status()).isEqualTo(200);
     assertThat(gw.get("/v1/tenants/" + b.id(), gw.operatorKey()).json().path("status").asText()).isEqualTo("active");
   }
 

@@ -58,6 +58,11 @@ public final class TestGateway implements AutoCloseable {
     return startOn(other.adminUrl, newDataDir(), settings);
   }
 
+  /** The database's admin (superuser) URL, for dumps that look at every row. */
+  public String adminUrl() {
+    return adminUrl;
+  }
+
   public Path dataDir() {
     return dataDir;
   }

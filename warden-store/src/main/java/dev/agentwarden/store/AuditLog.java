@@ -122,6 +122,20 @@ public final class AuditLog {
     return appendAll(tx, List.of(draft(tx.tenant(), actor, type, body))).getFirst();
   }
 
+  /**
+   * Records one event in the operator's own chain (the nil tenant id) inside the caller's
+   * operator transaction: a tenant purge deletes the tenant's chain, and its record lives on here.
+   * Nothing else writes this chain, so a tenant action run in the operator scope by mistake still
+   * fails in {@link #append(Tx, String, AuditEventType, ObjectNode)}.
+   */
+  public AuditEvent appendToOperatorChain(Tx operatorTx, String actor, AuditEventType type, ObjectNode body)
+      throws SQLException {
+    if (!operatorTx.tenant().isOperator()) {
+      throw new StoreException("permission_denied", "only the operator scope writes the operator's chain");
+    }
+    return appendAll(operatorTx, List.of(draft(operatorTx.tenant(), actor, type, body))).getFirst();
+  }
+
   private static AuditEntry draft(TenantId tenant, String actor, AuditEventType type, ObjectNode body) {
     // Validates actor and body now, so a bad entry fails its caller alone, before any batch.
     return new AuditEntry(tenant.toString(), Instant.EPOCH, actor, type, body);
