@@ -230,6 +230,7 @@ final class AgentService implements ApiService {
     body.put("tools", a.tools());
     body.put("policy", a.policy().orElse(""));
     body.put("enabled", a.enabled());
+    body.put("injection", a.injectionEffective());
     if (acceptedWildcard && !wildcards(a.tools()).isEmpty()) {
       body.put("wildcard_accepted", wildcards(a.tools()));
     }

@@ -123,7 +123,7 @@ public final class ModelProxyOverhead {
           System.out.printf("| %s | %.3f | %.3f | %s | %s | %.0f |%n", names[k], p50, p99,
               k == 0 ? "–" : String.format("%.3f", p50 - d50), k == 0 ? "–" : String.format("%.3f", p99 - d99), rps[k]);
         }
-        phases(gw, t, agentKey, body, samples);
+        phases(gw, t, agentKey, body, samples, client);
       } finally {
         portkey.destroy();
         gw.close();
@@ -135,8 +135,8 @@ public final class ModelProxyOverhead {
    * Where a call's time goes: each database transaction of a call and the in-memory guards, run
    * alone and sequentially in the gateway's own process, as the call runs them.
    */
-  private static void phases(TestGateway gw, TestGateway.NewTenant t, String agentKey, String body, int samples)
-      throws Exception {
+  private static void phases(TestGateway gw, TestGateway.NewTenant t, String agentKey, String body, int samples,
+      HttpClient client) throws Exception {
     Database db = gw.gateway().database();
     TenantId tenant = TenantId.parse(t.id());
     ApiKeyToken token = ApiKeyToken.parse(agentKey).orElseThrow();
@@ -151,6 +151,10 @@ public final class ModelProxyOverhead {
     ObjectNode record = Json.MAPPER.createObjectNode().put("outcome", "ok").put("model", "test-model")
         .put("prompt_sha256", "0".repeat(64)).put("response_sha256", "0".repeat(64)).put("prompt_tokens", 12);
     Map<String, Callable<Object>> phases = new LinkedHashMap<>();
+    HttpRequest me = HttpRequest.newBuilder(gw.uri("/v1/me")).header("Authorization", "Bearer " + agentKey)
+        .timeout(Duration.ofSeconds(30)).build();
+    phases.put("HTTP round trip to the gateway: GET /v1/me (key from cache, no database)",
+        () -> client.send(me, HttpResponse.BodyHandlers.ofString()));
     phases.put("empty tenant transaction (set tenant, commit)", () -> db.inTenant(tenant, tx -> null));
     phases.put("admission (versions, budgets counted)", () -> db.inTenant(tenant, tx -> {
       ModelCallState.read(tx, token.keyId(), "default");

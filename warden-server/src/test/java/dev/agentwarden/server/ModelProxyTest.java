@@ -393,6 +393,12 @@ class ModelProxyTest {
     assertThat(patched.status()).as(patched.body()).isEqualTo(200);
     assertThat(patched.json().path("injection_effective").path("user").path("block").asDouble()).isEqualTo(0.95);
     assertThat(patched.json().path("injection_effective").path("tool_output").path("block").asDouble()).isEqualTo(0.85);
+    // The change is in the audit chain with the thresholds now in effect.
+    assertThat(gw.get("/v1/audit/events?type=agent.changed&limit=500", tenant.adminKey()).json().path("data"))
+        .anySatisfy(e -> {
+          assertThat(e.path("body").path("agent").asText()).isEqualTo("inj-view");
+          assertThat(e.path("body").path("injection").path("user").path("block").asDouble()).isEqualTo(0.95);
+        });
   }
 
   @Test
