@@ -52,9 +52,9 @@ record SecretRule(
      */
     GENERIC,
     /**
-     * A password written into a URL or connection string is a credential even when it is a
-     * stand-in word ({@code secret}, {@code password}): the string connects as written. Template
-     * markers and placeholder words still exempt it.
+     * A password written into a URL, a connection string or a call or config block that logs in
+     * is a credential even when it is a stand-in word ({@code secret}, {@code password}): it
+     * connects as written. Template markers and placeholder words still exempt it.
      */
     LITERAL
   }

@@ -96,6 +96,8 @@ class SecretScannerTest {
     assertThat(scanner.scan("DATABASE_URL=postgresql://app:" + "secret" + "@db.internal:5432/app"))
         .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("postgres-url-password"));
     assertThat(scanner.scan("DATABASE_URL=postgresql://app:${DB_PASSWORD}@db.internal:5432/app")).isEmpty();
+    assertThat(scanner.scan("credentials {\n  username 'deploy'\n  password '" + "password" + "'\n}"))
+        .anySatisfy(f -> assertThat(f.ruleId()).isEqualTo("gradle-credentials"));
     // Outside a connection string a stand-in word stays an example.
     assertThat(scanner.scan("password = \"" + "secret" + "\"")).isEmpty();
   }
