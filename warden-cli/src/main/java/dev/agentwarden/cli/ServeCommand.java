@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--model-read-timeout-seconds", paramLabel = "S", description = "Longest wait for the next bytes of a model provider's answer, streamed or not (default 60). Env: WARDEN_MODEL_READ_TIMEOUT_SECONDS.")
   String modelReadTimeout;
+
+  @Option(names = "--mcp-allowed-origins", paramLabel = "ORIGINS", description = "Comma-separated browser origins (http(s)://host[:port]) allowed to call /mcp; requests with any other Origin get 403 (DNS-rebinding protection), requests without one are allowed (default: none). Env: WARDEN_MCP_ALLOWED_ORIGINS.")
+  String mcpAllowedOrigins;
 
   @Option(names = "--key-rate-per-second", paramLabel = "R", description = "Requests per second per key (default 50). Env: WARDEN_KEY_RATE_PER_SECOND.")
   String keyRate;
@@ -167,6 +171,7 @@ final class ServeCommand implements Callable<Integer> {
     put(s, "kek_file", kekFile);
     put(s, "previous_kek_file", previousKekFile);
     put(s, "model_read_timeout_seconds", modelReadTimeout);
+    put(s, "mcp_allowed_origins", mcpAllowedOrigins);
     for (String name : GatewayConfig.ENV_ONLY) {
       String v = env.apply(GatewayConfig.envName(name));
       if (v != null && !v.isBlank()) {
@@ -205,6 +210,18 @@ final class ServeCommand implements Callable<Integer> {
       if (GatewayConfig.ENV_ONLY.contains(e.getKey())) {
         throw new GatewayConfig.InvalidConfigException(
             "config file " + file + " must not hold '" + e.getKey() + "'; use kek_file or the WARDEN_KEK environment variable");
+      }
+      if (e.getValue().isArray()) {
+        // A list setting (mcp_allowed_origins) may be a YAML list; the environment and flags use commas.
+        List<String> items = new ArrayList<>();
+        for (JsonNode item : e.getValue()) {
+          if (!item.isValueNode()) {
+            throw new GatewayConfig.InvalidConfigException("config setting '" + e.getKey() + "' must list single values");
+          }
+          items.add(item.asText());
+        }
+        s.put(e.getKey(), String.join(",", items));
+        continue;
       }
       if (!e.getValue().isValueNode()) {
         throw new GatewayConfig.InvalidConfigException("config setting '" + e.getKey() + "' must be a single value");

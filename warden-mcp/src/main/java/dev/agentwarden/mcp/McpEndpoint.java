@@ -253,7 +253,8 @@ public final class McpEndpoint {
    * request's Accept header: a tool call that waits for approval answers with an event stream of
    * progress notifications only when the client accepts one and asked for progress.
    */
-  public Reply post(TenantId tenant, UUID keyId, Optional<String> sessionHeader, Optional<String> accept, byte[] body) {
+  public Reply post(TenantId tenant, UUID keyId, Optional<String> sessionHeader, Optional<String> accept,
+      Optional<String> protocolVersion, byte[] body) {
     JsonNode msg;
     try {
       msg = JSON.readTree(body);
@@ -283,6 +284,10 @@ public final class McpEndpoint {
     }
     if (session.isEmpty()) {
       return new Reply(404, Optional.of(error(id, -32001, "Session not found")), Map.of());
+    }
+    Optional<Reply> badVersion = unsupportedVersion(protocolVersion);
+    if (badVersion.isPresent()) {
+      return badVersion.get();
     }
     if (!isRequest) {
       if (method.equals("notifications/cancelled") && msg.path("params").has("requestId")) {
@@ -323,6 +328,19 @@ public final class McpEndpoint {
           : reply(error(id, -32602, "Invalid params: name is required"));
       default -> reply(error(id, -32601, "Method not found: " + method));
     };
+  }
+
+  /**
+   * The 400 for a request after initialize whose {@code MCP-Protocol-Version} header names a
+   * version this gateway does not speak. Without the header the session's negotiated version
+   * holds (the protocol lets a server assume it); a version it speaks passes.
+   */
+  public static Optional<Reply> unsupportedVersion(Optional<String> header) {
+    if (header.isEmpty() || PROTOCOL_VERSIONS.contains(header.get().trim())) {
+      return Optional.empty();
+    }
+    return Optional.of(new Reply(400, Optional.of(error(null, -32600,
+        "Bad Request: unsupported MCP-Protocol-Version; supported: " + String.join(", ", PROTOCOL_VERSIONS))), Map.of()));
   }
 
   /** Ends a session (DELETE); 404 for a session this key does not hold. */

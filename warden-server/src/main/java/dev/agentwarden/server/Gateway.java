@@ -100,7 +100,7 @@ public final class Gateway implements AutoCloseable {
           new ScanService()));
       services.addAll(modelServices(db, new CredentialBroker(vault, providers), providers, policies, audit, clock,
           java.time.Duration.ofSeconds(config.modelReadTimeoutSeconds())));
-      McpParts mcp = mcpServices(db, vault, hasher, policies, audit, clock);
+      McpParts mcp = mcpServices(db, vault, hasher, policies, audit, clock, config.mcpAllowedOrigins());
       services.addAll(mcp.services());
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, audit,
@@ -209,7 +209,7 @@ public final class Gateway implements AutoCloseable {
   private record McpParts(List<ApiService> services, dev.agentwarden.mcp.UpstreamWatch watch) {}
 
   private static McpParts mcpServices(Database db, Vault vault, KeyHasher hasher, TenantPolicies policies,
-      AuditLog auditLog, Clock clock) {
+      AuditLog auditLog, Clock clock, AllowedOrigins origins) {
     ChainAudit audit = new ChainAudit(auditLog);
     dev.agentwarden.mcp.McpGateway mcp = dev.agentwarden.mcp.McpGateway.create(db, vault, (tenant, name) -> {
       try {
@@ -223,7 +223,7 @@ public final class Gateway implements AutoCloseable {
         new AgentService(db, new KeyIssuer(hasher), audit, clock, mcp::toolsChanged),
         new McpServerService(db, mcp, watch),
         new ApprovalService(db, mcp.approvalGate(), audit, clock),
-        new McpRouteService(new dev.agentwarden.mcp.McpEndpoint(mcp))), watch);
+        new McpRouteService(new dev.agentwarden.mcp.McpEndpoint(mcp), origins)), watch);
   }
 
   @Override

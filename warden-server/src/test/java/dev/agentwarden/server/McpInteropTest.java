@@ -75,7 +75,13 @@ class McpInteropTest {
     upstream = pb.start();
     waitForPort(upstreamPort);
 
-    gw = TestGateway.start();
+    int gatewayPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      gatewayPort = s.getLocalPort();
+    }
+    // Its own origin is allowed, as a deployment serving a browser console from the gateway would do.
+    gw = TestGateway.start(Map.of("port", Integer.toString(gatewayPort),
+        "mcp_allowed_origins", "http://127.0.0.1:" + gatewayPort));
   }
 
   @AfterAll
@@ -342,6 +348,25 @@ class McpInteropTest {
           headers.set('Authorization', `Bearer ${process.env.AGENT_KEY}`);
           return fetchWithoutKey(input, { ...init, headers });
         };
+        import { register } from 'node:module';
+        // dns-rebinding-protection sends with undici's request, not fetch: hand it one that adds the key too.
+        register('./undici-hooks.mjs', import.meta.url);
+        """);
+    Files.writeString(npmDir.resolve("undici-hooks.mjs"), """
+        export async function resolve(specifier, context, next) {
+          if (specifier === 'undici' && (context.parentURL ?? '').includes('/@modelcontextprotocol/conformance/')) {
+            return { url: new URL('./undici-with-key.mjs', import.meta.url).href, shortCircuit: true };
+          }
+          return next(specifier, context);
+        }
+        """);
+    Files.writeString(npmDir.resolve("undici-with-key.mjs"), """
+        import { createRequire } from 'node:module';
+        const undici = createRequire(import.meta.url)('undici');
+        export function request(url, options = {}) {
+          const headers = { ...options.headers, authorization: `Bearer ${process.env.AGENT_KEY}` };
+          return undici.request(url, { ...options, headers });
+        }
         """);
 
     Map<String, Boolean> direct = conformance(node22, npmDir, "http://127.0.0.1:" + upstreamPort + "/mcp", Map.of(), List.of());
@@ -361,5 +386,7 @@ class McpInteropTest {
     System.out.println(table);
     assertThat(regressions).as("scenarios that pass against server-everything but not through the gateway:\n" + table)
         .isEmpty();
+    // The gateway's own duty, whatever the upstream does: refuse a foreign Origin, serve its own.
+    assertThat(gateway.get("dns-rebinding-protection")).as(table.toString()).isTrue();
   }
 }
