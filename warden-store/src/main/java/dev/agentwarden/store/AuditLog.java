@@ -151,6 +151,12 @@ public final class AuditLog {
     }
     MerkleRange range = MerkleRange.restore(head.seq(), head.frontier());
     List<AuditEvent> events = new ArrayList<>(drafts.size());
+    List<TreeNodes.Node> nodes = new ArrayList<>();
+    MerkleRange.CompletedSubtree keep = (level, index, hash) -> {
+      if (level >= TreeNodes.MIN_LEVEL) {
+        nodes.add(new TreeNodes.Node(level, index, hash));
+      }
+    };
     HashValue prev = head.hash();
     long seq = head.seq();
     try {
@@ -158,13 +164,14 @@ public final class AuditLog {
         AuditEntry entry = new AuditEntry(d.tenantId(), ts, d.actor(), d.type(), d.body());
         AuditEvent e = AuditChain.seal(entry, ++seq, prev, signer);
         events.add(e);
-        range.append(MerkleTree.leafHash(e.hash()));
+        range.append(MerkleTree.leafHash(e.hash()), keep);
         prev = e.hash();
       }
     } catch (CoreException e) {
       throw new StoreException("audit_append_failed", "cannot seal audit event: " + e.getMessage(), e);
     }
     insert(tx, events);
+    TreeNodes.insert(tx, nodes);
     int moved = tx.update(
         "update audit_heads set seq = ?, hash = ?, frontier = ?, last_ts = ? where tenant_id = ? and seq = ?",
         seq, prev.bytes(), concat(range.frontier()), ts, tx.tenant(), head.seq());
@@ -529,51 +536,55 @@ public final class AuditLog {
   /** A proof that the tree of {@code toSize} events extends the tree of {@code fromSize}. */
   public record ConsistencyProof(long fromSize, long toSize, List<HashValue> path, TreeHead fromHead, TreeHead toHead) {}
 
+  /**
+   * The audit path of event {@code seq} in the tree of the first {@code treeSize} events, built
+   * from stored subtree hashes (see {@link TreeNodes}).
+   */
   public InclusionProof inclusionProof(TenantId tenant, long seq, long treeSize) {
     return db.inTenant(tenant, tx -> {
-      List<HashValue> eventHashes = eventHashes(tx, treeSize);
+      requireTreeSize(tx, treeSize);
       if (seq < 1 || seq > treeSize) {
         throw new StoreException("invalid_query", "seq must be between 1 and tree_size");
       }
-      List<HashValue> leaves = eventHashes.stream().map(MerkleTree::leafHash).toList();
-      TreeHead head = storedOrSigned(tx, treeSize, MerkleTree.root(leaves), eventHashes.getLast());
-      return new InclusionProof(seq, treeSize, eventHashes.get((int) seq - 1),
-          MerkleTree.inclusionProof(leaves, seq - 1), head);
+      TreeNodes nodes = TreeNodes.load(tx, treeSize, n -> {
+        MerkleTree.root(treeSize, n);
+        MerkleTree.inclusionProof(treeSize, seq - 1, n);
+      });
+      TreeHead head = storedOrSigned(tx, treeSize, MerkleTree.root(treeSize, nodes), eventHash(tx, treeSize));
+      return new InclusionProof(seq, treeSize, eventHash(tx, seq), MerkleTree.inclusionProof(treeSize, seq - 1, nodes), head);
     });
   }
 
+  /** A proof that the tree of {@code toSize} events extends that of {@code fromSize}, from stored subtree hashes. */
   public ConsistencyProof consistencyProof(TenantId tenant, long fromSize, long toSize) {
     return db.inTenant(tenant, tx -> {
       if (fromSize < 0 || fromSize > toSize) {
         throw new StoreException("invalid_query", "from must be between 0 and to");
       }
-      List<HashValue> eventHashes = eventHashes(tx, toSize);
-      List<HashValue> leaves = eventHashes.stream().map(MerkleTree::leafHash).toList();
+      requireTreeSize(tx, toSize);
+      TreeNodes nodes = TreeNodes.load(tx, toSize, n -> {
+        MerkleTree.root(fromSize, n);
+        MerkleTree.root(toSize, n);
+        MerkleTree.consistencyProof(toSize, fromSize, n);
+      });
       HashValue genesis = AuditChain.genesis(tenant.toString());
-      TreeHead fromHead = storedOrSigned(tx, fromSize, MerkleTree.root(leaves.subList(0, (int) fromSize)),
-          fromSize == 0 ? genesis : eventHashes.get((int) fromSize - 1));
-      TreeHead toHead = storedOrSigned(tx, toSize, MerkleTree.root(leaves), toSize == 0 ? genesis : eventHashes.getLast());
-      return new ConsistencyProof(fromSize, toSize, MerkleTree.consistencyProof(leaves, fromSize), fromHead, toHead);
+      TreeHead fromHead = storedOrSigned(tx, fromSize, MerkleTree.root(fromSize, nodes),
+          fromSize == 0 ? genesis : eventHash(tx, fromSize));
+      TreeHead toHead = storedOrSigned(tx, toSize, MerkleTree.root(toSize, nodes), toSize == 0 ? genesis : eventHash(tx, toSize));
+      return new ConsistencyProof(fromSize, toSize, MerkleTree.consistencyProof(toSize, fromSize, nodes), fromHead, toHead);
     });
   }
 
-  /** Proofs are computed from the event hashes, at most this many (32 bytes each) per request. */
-  static final long MAX_PROOF_TREE = 4_000_000;
-
-  private static List<HashValue> eventHashes(Tx tx, long treeSize) throws SQLException {
+  private static void requireTreeSize(Tx tx, long treeSize) throws SQLException {
     long size = tx.queryOne("select seq from audit_heads where tenant_id = ?", rs -> rs.getLong(1), tx.tenant()).orElse(0L);
     if (treeSize < 0 || treeSize > size) {
       throw new StoreException("invalid_query", "tree_size must be between 0 and the log size (" + size + ")");
     }
-    if (treeSize > MAX_PROOF_TREE) {
-      throw new StoreException("invalid_query", "proofs are limited to trees of " + MAX_PROOF_TREE + " events");
-    }
-    List<HashValue> out = new ArrayList<>((int) treeSize);
-    tx.forEach("select hash from audit_events where tenant_id = ? and seq <= ? order by seq", EXPORT_FETCH, rs -> {
-      out.add(HashValue.of(rs.getBytes(1)));
-      return null;
-    }, tx.tenant(), treeSize);
-    return out;
+  }
+
+  private static HashValue eventHash(Tx tx, long seq) throws SQLException {
+    return tx.queryOne("select hash from audit_events where tenant_id = ? and seq = ?", rs -> HashValue.of(rs.getBytes(1)), tx.tenant(), seq)
+        .orElseThrow(() -> new StoreException("invalid_query", "no audit event " + seq));
   }
 
   /** The purge path of a tenant purge: removes the tenant's whole audit log. Operator scope only. */

@@ -12,6 +12,7 @@ import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.audit.AuditKey;
 import dev.agentwarden.core.audit.AuditKeyring;
 import dev.agentwarden.core.audit.ExportVerifier;
+import dev.agentwarden.core.audit.HashValue;
 import dev.agentwarden.core.audit.MerkleTree;
 import dev.agentwarden.core.audit.TreeHead;
 import dev.agentwarden.core.audit.VerificationResult;
@@ -302,6 +303,9 @@ class AuditLogTest {
         "delete from audit_events",
         "truncate audit_events",
         "delete from audit_checkpoints",
+        "update audit_tree_nodes set hash = hash",
+        "delete from audit_tree_nodes",
+        "truncate audit_tree_nodes",
         "update audit_signing_keys set public_key = public_key")) {
       assertThatThrownBy(() -> db.inTenant(a, tx -> tx.update(sql)))
           .as(sql)
@@ -324,6 +328,7 @@ class AuditLogTest {
           "update audit_events set actor = 'mallory' where seq = 1",
           "delete from audit_events where seq = 2",
           "truncate audit_events cascade",
+          "truncate audit_tree_nodes",
           "update audit_heads set seq = 1, hash = (select hash from audit_events where seq = 1)",
           "delete from audit_signing_keys")) {
         assertThatThrownBy(() -> st.execute(sql)).as(sql).isInstanceOf(SQLException.class)
@@ -416,6 +421,124 @@ class AuditLogTest {
     assertThat(verifyExport(a, Optional.of(early)).isVerified()).isTrue();
     assertThatThrownBy(() -> log.inclusionProof(a, 31, 30)).isInstanceOf(StoreException.class);
     assertThatThrownBy(() -> log.consistencyProof(a, 1, 31)).isInstanceOf(StoreException.class);
+  }
+
+  /** Appends {@code count} events: some concurrently (group-commit batches), some one per transaction. */
+  private void appendMany(TenantId tenant, int count) throws Exception {
+    int concurrent = count / 2;
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<AuditEvent>> futures = new ArrayList<>();
+      for (int i = 0; i < concurrent; i++) {
+        int n = i;
+        futures.add(pool.submit(() -> log.append(tenant, "system", AuditEventType.TOOL_CALLED, body(n))));
+      }
+      for (Future<AuditEvent> f : futures) {
+        f.get();
+      }
+    }
+    for (int done = concurrent; done < count; ) {
+      int batch = Math.min(count - done, 1 + done % 97);
+      int first = done;
+      db.inTenant(tenant, tx -> {
+        for (int i = 0; i < batch; i++) {
+          log.append(tx, "system", AuditEventType.TOOL_CALLED, body(first + i));
+        }
+        return null;
+      });
+      done += batch;
+    }
+  }
+
+  private List<HashValue> leafHashes(TenantId tenant) {
+    List<HashValue> out = new ArrayList<>();
+    for (List<AuditEvent> page = log.events(tenant, query(0, 1000)); !page.isEmpty();
+        page = log.events(tenant, query(page.getLast().seq(), 1000))) {
+      page.forEach(e -> out.add(MerkleTree.leafHash(e.hash())));
+    }
+    return out;
+  }
+
+  private static java.util.SortedSet<Long> proofSizes(int total) {
+    java.util.SortedSet<Long> sizes = new java.util.TreeSet<>();
+    for (long n = 1; n <= 40; n++) {
+      sizes.add(n);
+    }
+    for (long block = 256; block <= total + 1; block += 256) {
+      for (long d = -2; d <= 2; d++) {
+        sizes.add(block + d);
+      }
+    }
+    java.util.Random random = new java.util.Random(42);
+    for (int i = 0; i < 25; i++) {
+      sizes.add(1L + random.nextInt(total));
+    }
+    sizes.add((long) total);
+    sizes.removeIf(n -> n < 1 || n > total);
+    return sizes;
+  }
+
+  /** Every proof the log serves equals the one computed from all event hashes (the full read). */
+  private void assertProofsEqualTheFullRead(TenantId tenant, List<HashValue> leaves) {
+    java.util.Random random = new java.util.Random(7);
+    for (long n : proofSizes(leaves.size())) {
+      List<HashValue> prefix = leaves.subList(0, (int) n);
+      java.util.SortedSet<Long> seqs = new java.util.TreeSet<>(List.of(1L, n, (n + 1) / 2, 1L + random.nextInt((int) n)));
+      for (long b = 256; b <= n; b += 256) {
+        seqs.add(b);
+        seqs.add(Math.min(n, b + 1));
+      }
+      for (long seq : seqs) {
+        AuditLog.InclusionProof p = log.inclusionProof(tenant, seq, n);
+        assertThat(p.path()).as("leaf %d of %d", seq, n).isEqualTo(MerkleTree.inclusionProof(prefix, seq - 1));
+        assertThat(p.treeHead().rootHash()).as("root %d", n).isEqualTo(MerkleTree.root(prefix));
+        assertThat(MerkleTree.leafHash(p.eventHash())).isEqualTo(leaves.get((int) seq - 1));
+      }
+      for (long from : new java.util.TreeSet<>(List.of(0L, 1L, n / 2, n - 1, n, (long) random.nextInt((int) n + 1)))) {
+        AuditLog.ConsistencyProof c = log.consistencyProof(tenant, from, n);
+        assertThat(c.path()).as("%d to %d", from, n).isEqualTo(MerkleTree.consistencyProof(prefix, from));
+        assertThat(c.fromHead().rootHash()).isEqualTo(MerkleTree.root(leaves.subList(0, (int) from)));
+        assertThat(MerkleTree.verifyConsistency(from, n, c.fromHead().rootHash(), c.toHead().rootHash(), c.path())).isTrue();
+      }
+    }
+  }
+
+  private long storedTreeNodes(TenantId tenant) {
+    return db.inTenant(tenant, tx -> tx.queryOne("select count(*) from audit_tree_nodes", rs -> rs.getLong(1)).orElseThrow());
+  }
+
+  @Test
+  void proofsFromStoredSubtrees_equalProofsFromEveryEventHash() throws Exception {
+    int total = 2_600;
+    appendMany(a, total);
+    log.append(b, "system", AuditEventType.TOOL_CALLED, body(1));
+    // Every complete aligned subtree of 256 leaves and more: 10 + 5 + 2 + 1.
+    assertThat(storedTreeNodes(a)).isEqualTo(18);
+    assertThat(storedTreeNodes(b)).isZero();
+    assertProofsEqualTheFullRead(a, leafHashes(a));
+
+    db.asOperator(tx -> AuditLog.purge(tx, a));
+    assertThat(storedTreeNodes(a)).isZero();
+  }
+
+  @Test
+  void proofsOverEventsFromBeforeTheTreeNodes_fallBackToTheEventHashes() throws Exception {
+    int total = 1_700;
+    appendMany(a, total);
+    // As if the table had come with a migration at seq 1,300: subtrees completed before are missing.
+    try (Connection c = DriverManager.getConnection(adminUrl, new Properties());
+        Statement st = c.createStatement()) {
+      st.execute("set role " + Migrations.OWNER_ROLE);
+      st.execute("set search_path = " + Migrations.SCHEMA);
+      st.execute("select set_config('warden.tenant_id', '" + a + "', false)");
+      st.execute("select set_config('warden.audit_purge', '" + a + "', false)");
+      assertThat(st.executeUpdate("delete from audit_tree_nodes where (idx + 1) << level <= 1300")).isEqualTo(8);
+    }
+    // Left: leaves 1280..1535 (level 8) and 1024..1535 (level 9), completed after seq 1,300.
+    assertThat(storedTreeNodes(a)).isEqualTo(2);
+    List<HashValue> leaves = leafHashes(a);
+    assertProofsEqualTheFullRead(a, leaves);
+    appendMany(a, 900);
+    assertProofsEqualTheFullRead(a, leafHashes(a));
   }
 
   @Test

@@ -46,14 +46,28 @@ public final class MerkleRange {
     return List.of(Arrays.copyOf(hashes, count));
   }
 
+  /** Receives each perfect subtree of two leaves or more that an append completes. */
+  @FunctionalInterface
+  public interface CompletedSubtree {
+    /** The subtree of leaves {@code [index * 2^level, (index + 1) * 2^level)} hashes to {@code hash}. */
+    void completed(int level, long index, HashValue hash);
+  }
+
   /** Appends one leaf hash. */
   public void append(HashValue leafHash) {
+    append(leafHash, (level, index, hash) -> {});
+  }
+
+  /** Appends one leaf hash, telling {@code completed} about every subtree it completes, smallest first. */
+  public void append(HashValue leafHash, CompletedSubtree completed) {
     HashValue h = leafHash;
     long s = 1;
     while (count > 0 && sizes[count - 1] == s) {
       count--;
       h = nodeHash(hashes[count], h);
       s += sizes[count];
+      int level = Long.numberOfTrailingZeros(s);
+      completed.completed(level, (size + 1 - s) >>> level, h);
     }
     hashes[count] = h;
     sizes[count++] = s;

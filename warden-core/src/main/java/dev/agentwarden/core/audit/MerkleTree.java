@@ -12,9 +12,11 @@ import java.util.Objects;
  * hashes to {@code SHA-256("")}. Over an audit chain, leaf {@code i} is the 32-byte hash of the
  * event with {@code seq = i + 1}.
  *
- * <p>Proof generation works on the list of leaf hashes and costs O(n) hashing; verification
- * follows the RFC 9162 algorithms (2.1.3.2 and 2.1.4.2) literally and never throws on hostile
- * input: a malformed proof simply does not verify.
+ * <p>Proof generation asks a {@link PerfectSubtrees} for the hashes of the aligned perfect
+ * subtrees the RFC 9162 recursion visits: over a list of leaf hashes that costs O(n) hashing, over
+ * stored subtree hashes O(log n) look-ups. Verification follows the RFC 9162 algorithms (2.1.3.2
+ * and 2.1.4.2) literally and never throws on hostile input: a malformed proof simply does not
+ * verify.
  */
 public final class MerkleTree {
   private static final HashValue EMPTY_ROOT = HashValue.wrap(Sha256.hash());
@@ -36,14 +38,44 @@ public final class MerkleTree {
     return leafHash(eventHash.raw());
   }
 
-  static HashValue nodeHash(HashValue left, HashValue right) {
+  /** {@code SHA-256(0x01 || left || right)}. */
+  public static HashValue nodeHash(HashValue left, HashValue right) {
     return HashValue.wrap(Sha256.newHasher().update((byte) 1).update(left.raw()).update(right.raw()).digest());
+  }
+
+  /**
+   * The hashes of the perfect subtrees of a tree: {@code hash(level, index)} is the MTH of leaves
+   * {@code [index * 2^level, (index + 1) * 2^level)}; level 0 is the leaf hashes themselves.
+   */
+  @FunctionalInterface
+  public interface PerfectSubtrees {
+    HashValue hash(int level, long index);
+  }
+
+  /** Computes every perfect subtree from a list of leaf hashes. */
+  private static PerfectSubtrees over(List<HashValue> leafHashes) {
+    return new PerfectSubtrees() {
+      @Override
+      public HashValue hash(int level, long index) {
+        return level == 0
+            ? leafHashes.get((int) index)
+            : nodeHash(hash(level - 1, 2 * index), hash(level - 1, 2 * index + 1));
+      }
+    };
   }
 
   /** The Merkle tree hash (MTH) over the given leaf hashes. */
   public static HashValue root(List<HashValue> leafHashes) {
     Objects.requireNonNull(leafHashes, "leafHashes");
-    return leafHashes.isEmpty() ? EMPTY_ROOT : subtree(leafHashes, 0, leafHashes.size());
+    return root(leafHashes.size(), over(leafHashes));
+  }
+
+  /** The Merkle tree hash of the first {@code size} leaves, from their perfect subtrees. */
+  public static HashValue root(long size, PerfectSubtrees nodes) {
+    if (size < 0) {
+      throw new AuditException("invalid_proof_request", "tree size " + size + " is negative");
+    }
+    return size == 0 ? EMPTY_ROOT : subtree(nodes, 0, size);
   }
 
   /**
@@ -51,12 +83,16 @@ public final class MerkleTree {
    * {@code leafHashes}, ordered from the leaf upwards.
    */
   public static List<HashValue> inclusionProof(List<HashValue> leafHashes, long index) {
-    int n = leafHashes.size();
+    return inclusionProof(leafHashes.size(), index, over(leafHashes));
+  }
+
+  /** As {@link #inclusionProof(List, long)}, in the tree of {@code n} leaves given by {@code nodes}. */
+  public static List<HashValue> inclusionProof(long n, long index, PerfectSubtrees nodes) {
     if (index < 0 || index >= n) {
       throw new AuditException("invalid_proof_request", "leaf index " + index + " is outside a tree of size " + n);
     }
     List<HashValue> proof = new ArrayList<>();
-    path((int) index, leafHashes, 0, n, proof);
+    path(index, nodes, 0, n, proof);
     return Collections.unmodifiableList(proof);
   }
 
@@ -65,14 +101,18 @@ public final class MerkleTree {
    * and the tree over all of {@code leafHashes}.
    */
   public static List<HashValue> consistencyProof(List<HashValue> leafHashes, long oldSize) {
-    int n = leafHashes.size();
+    return consistencyProof(leafHashes.size(), oldSize, over(leafHashes));
+  }
+
+  /** As {@link #consistencyProof(List, long)}, for the tree of {@code n} leaves given by {@code nodes}. */
+  public static List<HashValue> consistencyProof(long n, long oldSize, PerfectSubtrees nodes) {
     if (oldSize < 0 || oldSize > n) {
       throw new AuditException(
           "invalid_proof_request", "tree size " + oldSize + " is not between 0 and " + n);
     }
     List<HashValue> proof = new ArrayList<>();
     if (oldSize > 0 && oldSize < n) {
-      subproof((int) oldSize, leafHashes, 0, n, true, proof);
+      subproof(oldSize, nodes, 0, n, true, proof);
     }
     return Collections.unmodifiableList(proof);
   }
@@ -160,46 +200,50 @@ public final class MerkleTree {
   }
 
   /** Largest power of two strictly smaller than {@code n} (n >= 2). */
-  static int split(int n) {
-    return Integer.highestOneBit(n - 1);
+  static long split(long n) {
+    return Long.highestOneBit(n - 1);
   }
 
-  private static HashValue subtree(List<HashValue> leaves, int from, int size) {
-    if (size == 1) {
-      return leaves.get(from);
+  /**
+   * MTH of leaves {@code [from, from + size)}. The recursion only reaches ranges whose start is a
+   * multiple of a power of two at least their size, so a perfect range is an aligned subtree.
+   */
+  private static HashValue subtree(PerfectSubtrees nodes, long from, long size) {
+    if (Long.bitCount(size) == 1) {
+      return nodes.hash(Long.numberOfTrailingZeros(size), from / size);
     }
-    int k = split(size);
-    return nodeHash(subtree(leaves, from, k), subtree(leaves, from + k, size - k));
+    long k = split(size);
+    return nodeHash(subtree(nodes, from, k), subtree(nodes, from + k, size - k));
   }
 
-  private static void path(int m, List<HashValue> leaves, int from, int size, List<HashValue> out) {
+  private static void path(long m, PerfectSubtrees nodes, long from, long size, List<HashValue> out) {
     if (size <= 1) {
       return;
     }
-    int k = split(size);
+    long k = split(size);
     if (m < k) {
-      path(m, leaves, from, k, out);
-      out.add(subtree(leaves, from + k, size - k));
+      path(m, nodes, from, k, out);
+      out.add(subtree(nodes, from + k, size - k));
     } else {
-      path(m - k, leaves, from + k, size - k, out);
-      out.add(subtree(leaves, from, k));
+      path(m - k, nodes, from + k, size - k, out);
+      out.add(subtree(nodes, from, k));
     }
   }
 
-  private static void subproof(int m, List<HashValue> leaves, int from, int size, boolean complete, List<HashValue> out) {
+  private static void subproof(long m, PerfectSubtrees nodes, long from, long size, boolean complete, List<HashValue> out) {
     if (m == size) {
       if (!complete) {
-        out.add(subtree(leaves, from, size));
+        out.add(subtree(nodes, from, size));
       }
       return;
     }
-    int k = split(size);
+    long k = split(size);
     if (m <= k) {
-      subproof(m, leaves, from, k, complete, out);
-      out.add(subtree(leaves, from + k, size - k));
+      subproof(m, nodes, from, k, complete, out);
+      out.add(subtree(nodes, from + k, size - k));
     } else {
-      subproof(m - k, leaves, from + k, size - k, false, out);
-      out.add(subtree(leaves, from, k));
+      subproof(m - k, nodes, from + k, size - k, false, out);
+      out.add(subtree(nodes, from, k));
     }
   }
 }

@@ -185,6 +185,38 @@ class MerkleTreeTest {
     assertThat(MerkleTree.verifyConsistency(2, 1, MerkleTree.emptyRoot(), MerkleTree.emptyRoot(), List.of())).isFalse();
   }
 
+  @Test
+  void proofsFromCompletedSubtrees_equalProofsFromTheLeaves() {
+    // Subtrees of 4 leaves and more come only from what appends reported; smaller ones from leaves.
+    List<HashValue> leaves = randomLeaves(new Random(7), 70);
+    java.util.Map<String, HashValue> reported = new java.util.HashMap<>();
+    MerkleRange range = new MerkleRange();
+    for (int n = 1; n <= leaves.size(); n++) {
+      range.append(leaves.get(n - 1), (level, index, hash) -> reported.put(level + "/" + index, hash));
+      List<HashValue> prefix = leaves.subList(0, n);
+      MerkleTree.PerfectSubtrees nodes = new MerkleTree.PerfectSubtrees() {
+        @Override
+        public HashValue hash(int level, long index) {
+          if (level >= 2) {
+            return java.util.Objects.requireNonNull(reported.get(level + "/" + index), level + "/" + index);
+          }
+          return level == 0 ? prefix.get((int) index) : MerkleTree.nodeHash(hash(0, 2 * index), hash(0, 2 * index + 1));
+        }
+      };
+      assertThat(MerkleTree.root(n, nodes)).as("root %d", n).isEqualTo(MerkleTree.root(prefix)).isEqualTo(range.root());
+      for (int i = 0; i < n; i++) {
+        assertThat(MerkleTree.inclusionProof(n, i, nodes)).as("leaf %d of %d", i, n)
+            .isEqualTo(MerkleTree.inclusionProof(prefix, i));
+      }
+      for (int m = 0; m <= n; m++) {
+        assertThat(MerkleTree.consistencyProof(n, m, nodes)).as("%d to %d", m, n)
+            .isEqualTo(MerkleTree.consistencyProof(prefix, m));
+      }
+    }
+    assertThat(reported).containsEntry("6/0", MerkleTree.root(leaves.subList(0, 64)))
+        .containsEntry("3/7", MerkleTree.root(leaves.subList(56, 64)));
+  }
+
   private static List<HashValue> randomLeaves(Random random, int n) {
     List<HashValue> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
