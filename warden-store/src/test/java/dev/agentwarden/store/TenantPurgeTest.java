@@ -163,7 +163,7 @@ class TenantPurgeTest {
   @Test
   void everyTenantTable_isPurged_byCascadeOrByName() throws SQLException {
     Set<String> purgedByName = Set.of("rate_buckets", "idempotency_keys", "audit_events", "audit_heads",
-        "audit_checkpoints");
+        "audit_checkpoints", "audit_tree_nodes");
     List<String> notPurged = new ArrayList<>();
     try (Connection c = DriverManager.getConnection(adminUrl, new Properties());
         var st = c.prepareStatement("""
