@@ -13,7 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -33,11 +35,15 @@ final class ApprovalsCommand {
 
   /**
    * {@code warden approvals watch}: shows each pending request as it arrives with its exact
-   * payload and SHA-256, and asks y (approve) / n (deny) / s (skip). The decision echoes the hash
-   * that was shown, so what is approved is exactly what was displayed.
+   * payload and SHA-256, and asks y (approve) / n (deny) / a (approve and allow this exact tool
+   * + argument hash for this agent for the rest of its MCP session) / s (skip). The decision
+   * echoes the hash that was shown, so what is approved is exactly what was displayed. Active
+   * session allows are listed whenever they change; {@code l} lists them again and {@code r N}
+   * revokes the N-th, at the prompt or at any time between requests.
    */
   @Command(name = "watch", mixinStandardHelpOptions = true,
-      description = "Show pending approval requests as they arrive; answer y (approve), n (deny) or s (skip).")
+      description = "Show pending approval requests as they arrive; answer y (approve), n (deny), a (approve and allow"
+          + " for the rest of the agent's session) or s (skip); l lists session allows, r N revokes one.")
   static final class Watch implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,6 +65,9 @@ final class ApprovalsCommand {
     /** Where answers are read from; the terminal unless a test sets it. */
     BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 
+    /** The session allows as last listed, numbered from 1 for {@code r N}. */
+    private List<JsonNode> allows = List.of();
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Override
@@ -75,7 +84,8 @@ final class ApprovalsCommand {
         return ExitCodes.USAGE;
       }
       Set<String> seen = new HashSet<>();
-      out.println("Watching " + base + " for pending approvals (y approve, n deny, s skip; end of input stops).");
+      out.println("Watching " + base + " for pending approvals (y approve, n deny, a approve and allow for the session,"
+          + " s skip; l list session allows, r N revoke one; end of input stops).");
       out.flush();
       while (true) {
         HttpResponse<String> list = send(HttpRequest.newBuilder(URI.create(base + "/v1/approvals?status=pending")).GET());
@@ -89,7 +99,7 @@ final class ApprovalsCommand {
             continue;
           }
           show(out, a);
-          String answer = ask(out);
+          String answer = ask(out, err, base);
           if (answer == null) {
             out.println("end of input; stopping");
             return ExitCodes.OK;
@@ -98,7 +108,17 @@ final class ApprovalsCommand {
             out.println("skipped " + id);
             continue;
           }
-          decide(out, err, base, a, answer.equals("y"));
+          decide(out, err, base, a, !answer.equals("n"), answer.equals("a"));
+        }
+        if (!refreshAllows(out, err, base, false)) {
+          return ExitCodes.FAILURE;
+        }
+        while (input.ready()) {
+          String line = input.readLine();
+          if (line == null) {
+            break;
+          }
+          command(out, err, base, line.trim());
         }
         if (once) {
           return ExitCodes.OK;
@@ -117,30 +137,98 @@ final class ApprovalsCommand {
       out.println("  sha256   " + a.path("payload_sha256").asText());
     }
 
-    private @Nullable String ask(PrintWriter out) throws IOException {
+    private @Nullable String ask(PrintWriter out, PrintWriter err, String base) throws Exception {
       while (true) {
-        out.print("approve? [y/n/s] ");
+        out.print("approve? [y/n/a/s, l list allows, r N revoke] ");
         out.flush();
         String line = input.readLine();
         if (line == null) {
           return null;
         }
         String a = line.trim().toLowerCase(Locale.ROOT);
-        if (a.equals("y") || a.equals("n") || a.equals("s")) {
+        if (a.equals("y") || a.equals("n") || a.equals("a") || a.equals("s")) {
           return a;
         }
+        command(out, err, base, a);
       }
     }
 
-    private void decide(PrintWriter out, PrintWriter err, String base, JsonNode a, boolean approve) throws Exception {
+    /** {@code l} lists the active session allows; {@code r N} (or {@code r <id>}) revokes one. */
+    private void command(PrintWriter out, PrintWriter err, String base, String line) throws Exception {
+      if (line.equals("l")) {
+        refreshAllows(out, err, base, true);
+      } else if (line.startsWith("r ")) {
+        String which = line.substring(2).trim();
+        String id = which;
+        if (which.matches("[0-9]{1,4}")) {
+          int n = Integer.parseInt(which);
+          if (n < 1 || n > allows.size()) {
+            err.println("warden: no session allow number " + n + " (l lists them)");
+            err.flush();
+            return;
+          }
+          id = allows.get(n - 1).path("id").asText();
+        } else if (!which.matches("[0-9a-fA-F-]{36}")) {
+          err.println("warden: r takes the number shown by l, or an allow id");
+          err.flush();
+          return;
+        }
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/v1/session-allows/" + id)).DELETE());
+        if (r.statusCode() == 200) {
+          out.println("revoked session allow " + id);
+        } else {
+          err.println("warden: revoke refused: HTTP " + r.statusCode() + " " + detail(r.body()));
+          err.flush();
+        }
+        refreshAllows(out, err, base, false);
+      } else if (!line.isEmpty()) {
+        err.println("warden: unknown command '" + line + "' (y, n, a, s at a request; l, r N at any time)");
+        err.flush();
+      }
+      out.flush();
+    }
+
+    /** Reads the active session allows and prints them when they changed (or when asked). */
+    private boolean refreshAllows(PrintWriter out, PrintWriter err, String base, boolean always) throws Exception {
+      HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/v1/session-allows?status=active")).GET());
+      if (r.statusCode() != 200) {
+        err.println("warden: listing session allows failed: HTTP " + r.statusCode() + " " + detail(r.body()));
+        err.flush();
+        return false;
+      }
+      List<JsonNode> now = new ArrayList<>();
+      JSON.readTree(r.body()).path("data").forEach(now::add);
+      boolean changed = !now.stream().map(a -> a.path("id").asText()).toList()
+          .equals(allows.stream().map(a -> a.path("id").asText()).toList());
+      allows = List.copyOf(now);
+      if (changed || always) {
+        out.println();
+        out.println(allows.isEmpty() ? "no active session allows" : "active session allows (r N revokes):");
+        for (int i = 0; i < allows.size(); i++) {
+          JsonNode a = allows.get(i);
+          out.println("  [" + (i + 1) + "] " + a.path("id").asText() + "  agent " + a.path("agent").asText() + "  tool "
+              + a.path("tool").asText() + "  arguments_sha256 " + a.path("arguments_sha256").asText() + "  session "
+              + a.path("session_sha256").asText().substring(0, 12) + "  since " + a.path("created_at").asText());
+        }
+        out.flush();
+      }
+      return true;
+    }
+
+    private void decide(PrintWriter out, PrintWriter err, String base, JsonNode a, boolean approve, boolean allowSession)
+        throws Exception {
       ObjectNode body = JSON.createObjectNode().put("payload_sha256", a.path("payload_sha256").asText());
+      if (allowSession) {
+        body.put("allow_session", true);
+      }
       String verb = approve ? "approve" : "deny";
       HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/v1/approvals/" + a.path("id").asText() + "/" + verb))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
       if (r.statusCode() == 200) {
         out.println((approve ? "approved " : "denied ") + a.path("id").asText() + " -> status "
-            + JSON.readTree(r.body()).path("status").asText());
+            + JSON.readTree(r.body()).path("status").asText()
+            + (allowSession ? "; allowed for the rest of the agent's session (listed below, r N revokes)" : ""));
       } else {
         err.println("warden: " + verb + " refused: HTTP " + r.statusCode() + " " + detail(r.body()));
       }

@@ -2,6 +2,7 @@ package dev.agentwarden.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentwarden.core.approval.Actor;
 import dev.agentwarden.core.approval.ApprovalGate;
 import dev.agentwarden.core.approval.ApprovalPayload;
@@ -83,6 +84,31 @@ class ApprovalsCommandTest {
     assertThat(gw.get("/v1/approvals?status=pending", approverKey).json().path("data")).isEmpty();
     assertThat(gw.get("/v1/approvals?status=approved", approverKey).body()).contains(first.sha256());
     assertThat(gw.get("/v1/approvals?status=denied", approverKey).body()).contains(second.sha256());
+  }
+
+  @Test
+  void watch_aApprovesAndAllowsForTheSession_listsTheAllow_andRRevokesIt() {
+    TestGateway.Reply agent = gw.post("/v1/agents", tenant.adminKey(), "{\"name\":\"payer\"}");
+    UUID agentId = UUID.fromString(agent.json().path("agent").path("id").asText());
+    ApprovalPayload payload = ApprovalPayload.of(CanonicalJson.parse(
+        "{\"agent\":\"payer\",\"tool\":\"bank/transfer\",\"arguments\":{\"to\":\"bob\",\"amount\":5}}"));
+    UUID id = UUID.randomUUID();
+    gw.gateway().database().inTenant(new TenantId(UUID.fromString(tenant.id())), tx -> {
+      Approvals.insert(tx, new ApprovalGate(Clock.systemUTC()).open(id, payload,
+          Actor.agentKey(UUID.randomUUID().toString(), "payer"), ApprovalRule.approvers(1, Duration.ofMinutes(10))),
+          Optional.of(agentId), "bank/transfer");
+      Approvals.bindSession(tx, id, "ab".repeat(32));
+      return null;
+    });
+    Run r = watch(approverKey, "a\nl\nr 1\n");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("-> status approved; allowed for the rest of the agent's session")
+        .contains("[1] ").contains("agent payer  tool bank/transfer  arguments_sha256 ")
+        .contains("revoked session allow ").contains("no active session allows");
+    JsonNode allows = gw.get("/v1/session-allows?agent=payer", approverKey).json().path("data");
+    assertThat(allows).hasSize(1);
+    assertThat(allows.path(0).path("approval_id").asText()).isEqualTo(id.toString());
+    assertThat(allows.path(0).path("status").asText()).isEqualTo("revoked");
   }
 
   @Test

@@ -61,6 +61,8 @@ public final class McpEndpoint {
 
   /** One session: its owner, and the state of its server-to-client stream. */
   private static final class Session {
+    /** The Mcp-Session-Id; approvers' session allows are scoped to it. */
+    final String id;
     final TenantId tenant;
     final UUID keyId;
     final String protocolVersion;
@@ -76,7 +78,8 @@ public final class McpEndpoint {
     long streamGeneration;
     volatile boolean ended;
 
-    Session(TenantId tenant, UUID keyId, String protocolVersion) {
+    Session(String id, TenantId tenant, UUID keyId, String protocolVersion) {
+      this.id = id;
       this.tenant = tenant;
       this.keyId = keyId;
       this.protocolVersion = protocolVersion;
@@ -371,7 +374,7 @@ public final class McpEndpoint {
     byte[] raw = new byte[24];
     random.nextBytes(raw);
     String sessionId = HexFormat.of().formatHex(raw);
-    sessions.put(sessionId, new Session(tenant, keyId, version));
+    sessions.put(sessionId, new Session(sessionId, tenant, keyId, version));
     ObjectNode r = JsonNodeFactory.instance.objectNode();
     r.put("protocolVersion", version);
     ObjectNode capabilities = r.putObject("capabilities");
@@ -407,8 +410,8 @@ public final class McpEndpoint {
       Optional<UUID> named = approval;
       EventStream body = out -> {
         ProgressOut progress = new ProgressOut(out, token);
-        McpGateway.CallOutcome outcome = gateway.call(session.tenant, session.keyId, agent, name.textValue(), args, named,
-            Optional.of(progress::relay));
+        McpGateway.CallOutcome outcome = gateway.call(session.tenant, session.keyId, session.id, agent, name.textValue(),
+            args, named, Optional.of(progress::relay));
         if (outcome instanceof McpGateway.CallOutcome.Pending pending) {
           awaitApproval(session, id, name.textValue(), args, progress, pending);
         } else {
@@ -417,7 +420,8 @@ public final class McpEndpoint {
       };
       return new Reply(200, Optional.empty(), Map.of(), Optional.of(body));
     }
-    return reply(response(id, gateway.call(session.tenant, session.keyId, agent, name.textValue(), args, approval)));
+    return reply(response(id, gateway.call(session.tenant, session.keyId, session.id, agent, name.textValue(), args,
+        approval)));
   }
 
   /**
@@ -539,8 +543,8 @@ public final class McpEndpoint {
           progressOut.upstreamPhase();
           JsonNode answer = agent.isEmpty() || !agent.get().enabled()
               ? error(id, -32002, "this agent is disabled")
-              : response(id, gateway.call(s.tenant, s.keyId, agent.get(), tool, args, Optional.of(pending.approvalId()),
-                  Optional.of(progressOut::relay)));
+              : response(id, gateway.call(s.tenant, s.keyId, s.id, agent.get(), tool, args,
+                  Optional.of(pending.approvalId()), Optional.of(progressOut::relay)));
           progressOut.finish(answer);
           return;
         }

@@ -36,6 +36,7 @@ import dev.agentwarden.store.Database;
 import dev.agentwarden.store.McpServer;
 import dev.agentwarden.store.McpServers;
 import dev.agentwarden.store.McpTool;
+import dev.agentwarden.store.SessionAllows;
 import dev.agentwarden.store.Vault;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -316,23 +317,24 @@ public final class McpGateway {
   }
 
   /**
-   * Runs one tool call of {@code agent} (acting through the key {@code keyId}). {@code
-   * approvalId} optionally names the approval this call executes; otherwise an approved request
-   * with the same payload hash is used.
+   * Runs one tool call of {@code agent} (acting through the key {@code keyId}) in the MCP
+   * session {@code sessionId}. {@code approvalId} optionally names the approval this call
+   * executes; otherwise an approver's allow for this exact call in this session, or an approved
+   * request with the same payload hash, is used.
    */
-  public CallOutcome call(TenantId tenant, UUID keyId, Agent agent, String exposedName, JsonNode arguments,
-      Optional<UUID> approvalId) {
-    return call(tenant, keyId, agent, exposedName, arguments, approvalId, Optional.empty());
+  public CallOutcome call(TenantId tenant, UUID keyId, String sessionId, Agent agent, String exposedName,
+      JsonNode arguments, Optional<UUID> approvalId) {
+    return call(tenant, keyId, sessionId, agent, exposedName, arguments, approvalId, Optional.empty());
   }
 
   /**
-   * As {@link #call(TenantId, UUID, Agent, String, JsonNode, Optional)}; with {@code progress},
-   * the upstream is asked for progress and each {@code notifications/progress} it sends is
-   * handed over as {@code {progress, total?, message?}}, its message secret-redacted and left out
-   * when it reads as an injection.
+   * As {@link #call(TenantId, UUID, String, Agent, String, JsonNode, Optional)}; with {@code
+   * progress}, the upstream is asked for progress and each {@code notifications/progress} it sends
+   * is handed over as {@code {progress, total?, message?}}, its message secret-redacted and left
+   * out when it reads as an injection.
    */
-  public CallOutcome call(TenantId tenant, UUID keyId, Agent agent, String exposedName, JsonNode arguments,
-      Optional<UUID> approvalId, Optional<java.util.function.Consumer<ObjectNode>> progress) {
+  public CallOutcome call(TenantId tenant, UUID keyId, String sessionId, Agent agent, String exposedName,
+      JsonNode arguments, Optional<UUID> approvalId, Optional<java.util.function.Consumer<ObjectNode>> progress) {
     String actor = "agent:" + agent.name();
     int sep = exposedName.indexOf(SEPARATOR);
     String qualified = sep <= 0 ? "" : exposedName.substring(0, sep) + "/" + exposedName.substring(sep + SEPARATOR.length());
@@ -390,7 +392,8 @@ public final class McpGateway {
     }
     Optional<ApprovalRule> rule = approvals.ruleFor(qualified, arguments);
     if (rule.isPresent() || approvalId.isPresent()) {
-      Optional<CallOutcome> held = approvalGate(tenant, keyId, agent, qualified, arguments, rule, approvalId);
+      Optional<CallOutcome> held = approvalGate(tenant, keyId, sessionHash(sessionId), agent, qualified, arguments, rule,
+          approvalId);
       if (held.isPresent()) {
         return held.get();
       }
@@ -398,9 +401,10 @@ public final class McpGateway {
     return forward(tenant, actor, agent, server, qualified, toolName, arguments, progress);
   }
 
-  private Optional<CallOutcome> approvalGate(TenantId tenant, UUID keyId, Agent agent, String qualified,
-      JsonNode arguments, Optional<ApprovalRule> rule, Optional<UUID> approvalId) {
+  private Optional<CallOutcome> approvalGate(TenantId tenant, UUID keyId, String session, Agent agent,
+      String qualified, JsonNode arguments, Optional<ApprovalRule> rule, Optional<UUID> approvalId) {
     String actor = "agent:" + agent.name();
+    String argumentsSha256 = ApprovalPayload.of(arguments).sha256();
     ObjectNode action = JsonNodeFactory.instance.objectNode();
     action.put("agent", agent.name());
     action.put("tool", qualified);
@@ -412,7 +416,12 @@ public final class McpGateway {
       return Optional.of(toolError("denied: " + e.getMessage()));
     }
     Actor requester = Actor.agentKey(keyId.toString(), agent.name());
-    record Step(Optional<Approval> executed, Optional<Approval> pending, Optional<String> refusal) {}
+    record Step(Optional<Approval> executed, Optional<Approval> pending, Optional<String> refusal,
+        Optional<SessionAllows.SessionAllow> allowed) {
+      Step(Optional<Approval> executed, Optional<Approval> pending, Optional<String> refusal) {
+        this(executed, pending, refusal, Optional.empty());
+      }
+    }
     Step step = db.inTenant(tenant, tx -> {
       List<Approvals.Stored> candidates = new ArrayList<>();
       if (approvalId.isPresent()) {
@@ -447,6 +456,15 @@ public final class McpGateway {
           pending = Optional.of(a);
         }
       }
+      // An approver's allow for exactly this call in this session stands in for a new approval;
+      // it is looked at only after an approved request (which the first retry consumes).
+      if (approvalId.isEmpty()) {
+        Optional<SessionAllows.SessionAllow> allowed =
+            SessionAllows.findActive(tx, agent.id(), session, qualified, argumentsSha256);
+        if (allowed.isPresent()) {
+          return new Step(Optional.empty(), Optional.empty(), Optional.empty(), allowed);
+        }
+      }
       if (pending.isPresent()) {
         return new Step(Optional.empty(), pending, Optional.empty());
       }
@@ -455,11 +473,18 @@ public final class McpGateway {
       }
       Approval opened = gate.open(UUID.randomUUID(), payload, requester, rule.get());
       Approvals.insert(tx, opened, Optional.of(agent.id()), qualified);
+      Approvals.bindSession(tx, opened.id(), session);
       return new Step(Optional.empty(), Optional.of(opened), Optional.of("new"));
     });
     if (step.executed().isPresent()) {
       audit.record(tenant, actor, "approval.executed", Map.of("approval_id", step.executed().get().id().toString(),
           "tool", qualified, "payload_sha256", payload.sha256()));
+      return Optional.empty();
+    }
+    if (step.allowed().isPresent()) {
+      audit.record(tenant, actor, "session_allow.used", Map.of("allow_id", step.allowed().get().id().toString(),
+          "approval_id", step.allowed().get().approvalId().toString(), "tool", qualified,
+          "arguments_sha256", argumentsSha256));
       return Optional.empty();
     }
     if (step.pending().isPresent()) {
@@ -876,6 +901,12 @@ public final class McpGateway {
     r.putArray("content").addObject().put("type", "text").put("text", message);
     r.put("isError", true);
     return r;
+  }
+
+  /** A session is named by the hash of its id, so the database never holds a live session id. */
+  private static String sessionHash(String sessionId) {
+    return java.util.HexFormat.of().formatHex(dev.agentwarden.core.crypto.Sha256.hash(
+        sessionId.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   /** The agent an agent-role key acts as, if the key is linked to one. */

@@ -5,12 +5,14 @@ import dev.agentwarden.core.approval.Actor;
 import dev.agentwarden.core.approval.Approval;
 import dev.agentwarden.core.approval.ApprovalException;
 import dev.agentwarden.core.approval.ApprovalGate;
+import dev.agentwarden.core.approval.ApprovalPayload;
 import dev.agentwarden.core.approval.ApprovalStatus;
 import dev.agentwarden.core.json.CanonicalJson;
 import dev.agentwarden.mcp.AuditSink;
 import dev.agentwarden.store.Agents;
 import dev.agentwarden.store.Approvals;
 import dev.agentwarden.store.Database;
+import dev.agentwarden.store.SessionAllows;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -37,10 +39,15 @@ final class ApprovalService implements ApiService {
     this.clock = clock;
   }
 
-  record Decide(String payloadSha256, Optional<String> comment) {
+  /**
+   * A decision. {@code allowSession} (approve only) also allows this exact tool and argument
+   * hash for the requesting agent for the rest of the MCP session the request came from.
+   */
+  record Decide(String payloadSha256, Optional<String> comment, Optional<Boolean> allowSession) {
     Decide {
       Fields.require(payloadSha256, "payload_sha256");
       comment = comment == null ? Optional.empty() : comment;
+      allowSession = allowSession == null ? Optional.empty() : allowSession;
       comment.ifPresent(c -> {
         if (c.length() > 2000) {
           throw ApiException.badRequest("invalid_field", "comment must be at most 2000 characters");
@@ -99,8 +106,13 @@ final class ApprovalService implements ApiService {
     Decide body = req.body(Decide.class);
     UUID keyId = req.principal().keyId();
     String actor = "key:" + keyId;
+    boolean allowSession = body.allowSession().orElse(false);
+    if (allowSession && !approve) {
+      throw ApiException.badRequest("invalid_field", "allow_session applies to approve only");
+    }
+    record Decided(ApprovalView view, Optional<SessionAllows.SessionAllow> allow) {}
     try {
-      ApprovalView view = db.inTenant(req.tenant(), tx -> {
+      Decided decided = db.inTenant(req.tenant(), tx -> {
         Approvals.Stored s = Approvals.lock(tx, id).orElseThrow(() -> ApiException.notFound("approval"));
         Optional<String> agent = Agents.findByKey(tx, keyId).map(a -> a.name());
         Actor approver = new Actor(keyId.toString(), agent);
@@ -108,8 +120,12 @@ final class ApprovalService implements ApiService {
             ? gate.approve(s.approval(), approver, body.payloadSha256(), body.comment())
             : gate.deny(s.approval(), approver, body.payloadSha256(), body.comment());
         Approvals.save(tx, next);
-        return ApprovalView.of(new Approvals.Stored(next, s.agentId(), s.action()), clock.instant());
+        Optional<SessionAllows.SessionAllow> allow = allowSession
+            ? Optional.of(SessionAllows.insert(tx, sessionAllow(tx, s, next, keyId)))
+            : Optional.empty();
+        return new Decided(ApprovalView.of(new Approvals.Stored(next, s.agentId(), s.action()), clock.instant()), allow);
       });
+      ApprovalView view = decided.view();
       Map<String, Object> audited = new LinkedHashMap<>();
       audited.put("approval_id", id.toString());
       audited.put("decision", approve ? "approve" : "deny");
@@ -117,6 +133,9 @@ final class ApprovalService implements ApiService {
       audited.put("status", view.status());
       audited.put("approvals", view.approvals());
       audit.record(req.tenant(), actor, "approval.decided", audited);
+      if (decided.allow().isPresent()) {
+        audit.record(req.tenant(), actor, "session_allow.created", SessionAllowService.event(decided.allow().get()));
+      }
       return ApiResponse.ok(view);
     } catch (ApprovalException e) {
       audit.record(req.tenant(), actor, "approval.refused", Map.of("approval_id", id.toString(),
@@ -128,5 +147,32 @@ final class ApprovalService implements ApiService {
       };
       throw new ApiException(status, e.code(), e.getMessage());
     }
+  }
+
+  /**
+   * The allow an approve with {@code allow_session} creates. It is refused (and the whole
+   * decision with it) when it would weaken a rule: under dual control one approver alone must
+   * not let later calls skip the second one, and a request that came from no MCP session has no
+   * session to scope the allow to.
+   */
+  private SessionAllows.SessionAllow sessionAllow(dev.agentwarden.store.Tx tx, Approvals.Stored s, Approval next,
+      UUID approverKey) throws java.sql.SQLException {
+    if (s.approval().rule().approvers() > 1) {
+      throw new ApiException(409, "session_allow_dual_control",
+          "allow_session is refused for a rule that needs " + s.approval().rule().approvers()
+              + " approvers: an allow would let later calls skip dual control");
+    }
+    if (next.status() != ApprovalStatus.APPROVED) {
+      throw new ApiException(409, "session_allow_not_approved", "allow_session needs the request to be approved");
+    }
+    Optional<String> session = Approvals.sessionOf(tx, s.approval().id());
+    if (session.isEmpty() || s.agentId().isEmpty() || s.approval().requester().agent().isEmpty()) {
+      throw new ApiException(409, "session_allow_no_session",
+          "this request did not come from an agent's MCP session, so there is no session to allow it for");
+    }
+    JsonNode arguments = CanonicalJson.parse(s.approval().payload().canonical()).path("arguments");
+    return new SessionAllows.SessionAllow(UUID.randomUUID(), s.agentId().get(), s.approval().requester().agent().get(),
+        s.action(), ApprovalPayload.of(arguments).sha256(), session.get(), s.approval().id(), approverKey,
+        clock.instant(), Optional.empty(), Optional.empty());
   }
 }

@@ -223,6 +223,7 @@ public final class Gateway implements AutoCloseable {
         new AgentService(db, new KeyIssuer(hasher), audit, clock, mcp::toolsChanged),
         new McpServerService(db, mcp, watch),
         new ApprovalService(db, mcp.approvalGate(), audit, clock),
+        new SessionAllowService(db, audit, clock),
         new McpRouteService(new dev.agentwarden.mcp.McpEndpoint(mcp), origins)), watch);
   }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class CrossTenantTest {
   /** What a probe needs: B's resources and a body that is valid apart from the foreign id. */
   record Fixture(String tenantOfB, String keyOfB, String secretOfB, String providerOfB, String agentOfB, String serverOfB,
-      String approvalOfB) {}
+      String approvalOfB, String allowOfB) {}
 
   record Probe(Function<Fixture, String> path, String body) {}
 
@@ -56,6 +56,8 @@ class CrossTenantTest {
         "{\"payload_sha256\":\"" + "0".repeat(64) + "\"}"));
     PROBES.put("POST /v1/approvals/{id}/deny", new Probe(f -> "/v1/approvals/" + f.approvalOfB(),
         "{\"payload_sha256\":\"" + "0".repeat(64) + "\"}"));
+    PROBES.put("GET /v1/session-allows/{id}", new Probe(f -> "/v1/session-allows/" + f.allowOfB(), null));
+    PROBES.put("DELETE /v1/session-allows/{id}", new Probe(f -> "/v1/session-allows/" + f.allowOfB(), null));
   }
 
   private static TestGateway gw;
@@ -84,6 +86,7 @@ class CrossTenantTest {
     dev.agentwarden.core.id.TenantId tenantB = new dev.agentwarden.core.id.TenantId(java.util.UUID.fromString(b.id()));
     java.util.UUID serverOfB = java.util.UUID.randomUUID();
     java.util.UUID approvalOfB = java.util.UUID.randomUUID();
+    java.util.UUID allowOfB = java.util.UUID.randomUUID();
     gw.gateway().database().inTenant(tenantB, tx -> {
       dev.agentwarden.store.McpServers.insert(tx, serverOfB, "only-b-server", "https://mcp.example.com/mcp",
           java.util.Optional.empty(), true);
@@ -92,10 +95,15 @@ class CrossTenantTest {
               dev.agentwarden.core.approval.Actor.key(keyOfB[0]),
               dev.agentwarden.core.approval.ApprovalRule.approvers(1, java.time.Duration.ofHours(1))),
           java.util.Optional.empty(), "x/y");
+      dev.agentwarden.store.SessionAllows.insert(tx, new dev.agentwarden.store.SessionAllows.SessionAllow(allowOfB,
+          java.util.UUID.fromString(agentOfB.json().path("agent").path("id").asText()), "only-b-agent", "x/y",
+          "1".repeat(64), "2".repeat(64), approvalOfB, java.util.UUID.fromString(keyOfB[0]), java.time.Instant.now(),
+          java.util.Optional.empty(), java.util.Optional.empty()));
       return null;
     });
     fixture = new Fixture(b.id(), keyOfB[0], "only-b-secret", "only-b-provider",
-        agentOfB.json().path("agent").path("id").asText(), serverOfB.toString(), approvalOfB.toString());
+        agentOfB.json().path("agent").path("id").asText(), serverOfB.toString(), approvalOfB.toString(),
+        allowOfB.toString());
   }
 
   @AfterAll
@@ -140,6 +148,8 @@ class CrossTenantTest {
     assertThat(gw.get("/v1/mcp-servers/" + fixture.serverOfB(), b.adminKey()).json().path("server").path("enabled").asBoolean())
         .isTrue();
     assertThat(gw.get("/v1/approvals/" + fixture.approvalOfB(), b.adminKey()).json().path("status").asText()).isEqualTo("pending");
+    assertThat(gw.get("/v1/session-allows/" + fixture.allowOfB(), b.adminKey()).json().path("status").asText())
+        .isEqualTo("active");
   }
 
   @Test

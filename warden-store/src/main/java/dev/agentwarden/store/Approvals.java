@@ -39,6 +39,20 @@ public final class Approvals {
         a.rule().expiry().toSeconds(), a.status(), a.createdAt(), a.expiresAt());
   }
 
+  /**
+   * Records the MCP session a request came from (the SHA-256 of its session id), so an
+   * approver can allow the same call for the rest of that session.
+   */
+  public static void bindSession(Tx tx, UUID id, String sessionSha256) throws SQLException {
+    tx.update("update approvals set session_sha256 = ? where id = ?", sessionSha256, id);
+  }
+
+  /** The session a request came from, if it came through {@code /mcp}. */
+  public static Optional<String> sessionOf(Tx tx, UUID id) throws SQLException {
+    return tx.queryOne("select session_sha256 from approvals where id = ?", rs -> rs.getString(1), id)
+        .flatMap(Optional::ofNullable);
+  }
+
   /** Reads a request and locks its row until the transaction ends. */
   public static Optional<Stored> lock(Tx tx, UUID id) throws SQLException {
     Optional<Stored> row = tx.queryOne("select " + COLUMNS + " from approvals where id = ? for update", Approvals::map, id);

@@ -34,10 +34,14 @@ public enum AuditEventType {
   SESSION_STARTED("session.started"),
   SIGNING_KEY_ROTATED("audit.signing_key_rotated"),
   TENANT_RESUMED("tenant.resumed"),
-  TENANT_SETTINGS_CHANGED("tenant.settings_changed");
+  TENANT_SETTINGS_CHANGED("tenant.settings_changed"),
+  SESSION_ALLOW_CREATED("session_allow.created"),
+  SESSION_ALLOW_USED("session_allow.used"),
+  SESSION_ALLOW_REVOKED("session_allow.revoked"),
+  TRUST_THRESHOLD_CHANGED("trust.threshold_changed");
 
   /** Version of this catalogue; incremented when a type is added. */
-  public static final int CATALOGUE_VERSION = 2;
+  public static final int CATALOGUE_VERSION = 3;
 
   private static final Map<String, AuditEventType> BY_NAME =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(AuditEventType::wireName, Function.identity()));
