@@ -27,6 +27,9 @@ import dev.agentwarden.core.scan.injection.Action;
 import dev.agentwarden.core.scan.injection.InjectionPolicy;
 import dev.agentwarden.core.scan.injection.InjectionSettings;
 import dev.agentwarden.core.scan.injection.UntrustedContent;
+import dev.agentwarden.core.trust.EvidenceKind;
+import dev.agentwarden.core.trust.TrustRule;
+import dev.agentwarden.core.trust.TrustSubject;
 import dev.agentwarden.core.vault.SecretRef;
 import dev.agentwarden.egress.EgressClient;
 import dev.agentwarden.store.Agent;
@@ -37,6 +40,7 @@ import dev.agentwarden.store.McpServer;
 import dev.agentwarden.store.McpServers;
 import dev.agentwarden.store.McpTool;
 import dev.agentwarden.store.SessionAllows;
+import dev.agentwarden.store.TrustLedger;
 import dev.agentwarden.store.Vault;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -68,6 +72,8 @@ public final class McpGateway {
    * notifications/tools/list_changed}, or when the watch of its event stream reconnects.
    */
   public static final String WATCH_ACTOR = "system:mcp-watch";
+  /** What a call to a subject scoring below the tenant's trust threshold needs. */
+  private static final ApprovalRule DISTRUST = ApprovalRule.approvers(1, Duration.ofMinutes(15));
 
   private final Database db;
   private final Vault vault;
@@ -80,6 +86,7 @@ public final class McpGateway {
   private final Optional<java.security.KeyStore> trustStore;
   private final List<java.util.function.Consumer<TenantId>> toolListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<ContentListener> contentListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final TrustLedger trust;
 
   private McpGateway(Database db, Vault vault, TenantPolicies policies, AuditSink audit, Clock clock,
       Optional<java.security.KeyStore> trustStore) {
@@ -91,6 +98,7 @@ public final class McpGateway {
     this.audit = audit;
     this.clock = clock;
     this.trustStore = trustStore;
+    this.trust = new TrustLedger(db, TrustRule.standard(), clock);
   }
 
   public static McpGateway create(Database db, Vault vault, TenantPolicies policies, AuditSink audit, Clock clock) {
@@ -182,6 +190,9 @@ public final class McpGateway {
         McpServers.failed(tx, serverId, String.valueOf(e.getMessage()));
         return null;
       });
+      if (!e.code().equals("upstream_denied")) {
+        trust.record(tenant, TrustSubject.mcpServer(server.name()), EvidenceKind.ERROR, "sync " + e.code());
+      }
       throw e;
     }
     List<String> added = new ArrayList<>();
@@ -221,6 +232,9 @@ public final class McpGateway {
       McpServers.synced(tx, serverId, listing.instructions(), clock.instant());
       return null;
     });
+    for (String tool : changed) {
+      trust.record(tenant, TrustSubject.tool(server.name(), tool), EvidenceKind.IDENTITY_CHANGE, "identity changed at sync");
+    }
     if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
       audit.record(tenant, actor, "mcp_tool.changed", Map.of("server", server.name(), "added", added,
           "changed_quarantined", changed, "removed", removed, "findings", findings));
@@ -375,12 +389,15 @@ public final class McpGateway {
       ActionDecision d = policy.get().checkTool(agent.name(), qualified, arguments);
       if (!d.allowed()) {
         refuse(tenant, actor, qualified, d.decision().ruleId(), d.decision().reason());
+        trust.record(tenant, TrustSubject.tool(serverName, toolName), EvidenceKind.POLICY_VIOLATION, d.decision().ruleId());
         return toolError("denied by policy (" + d.decision().ruleId() + "): " + d.decision().reason());
       }
     }
     List<Finding> secrets = scanner.scan(arguments.toString(), Set.of(ScanKind.SECRETS), ContentSource.USER).findings();
     if (!secrets.isEmpty()) {
       refuse(tenant, actor, qualified, "scan.secret_in_arguments", secrets.get(0).ruleId());
+      trust.record(tenant, TrustSubject.tool(serverName, toolName), EvidenceKind.POLICY_VIOLATION,
+          "scan.secret_in_arguments");
       return toolError("denied: the arguments contain a secret (" + secrets.get(0).ruleId() + ")");
     }
     ApprovalPolicy approvals;
@@ -391,9 +408,13 @@ public final class McpGateway {
       return toolError("denied: the agent's approval rules cannot be read");
     }
     Optional<ApprovalRule> rule = approvals.ruleFor(qualified, arguments);
+    Optional<String> distrust = distrust(tenant, serverName, toolName);
+    if (distrust.isPresent() && rule.isEmpty()) {
+      rule = Optional.of(DISTRUST);
+    }
     if (rule.isPresent() || approvalId.isPresent()) {
       Optional<CallOutcome> held = approvalGate(tenant, keyId, sessionHash(sessionId), agent, qualified, arguments, rule,
-          approvalId);
+          approvalId, distrust);
       if (held.isPresent()) {
         return held.get();
       }
@@ -401,8 +422,24 @@ public final class McpGateway {
     return forward(tenant, actor, agent, server, qualified, toolName, arguments, progress);
   }
 
+  /**
+   * Why calls to this tool need approval on trust grounds: its score or its server's is below
+   * the tenant's threshold, or the scores cannot be read (which asks a human rather than
+   * letting the call through).
+   */
+  private Optional<String> distrust(TenantId tenant, String server, String tool) {
+    try {
+      return trust.below(tenant, List.of(TrustSubject.mcpServer(server), TrustSubject.tool(server, tool)))
+          .map(low -> "the trust score of " + low.subject().kind().wire() + " " + low.subject().name() + " is "
+              + low.score().value() + ", below the tenant's threshold " + low.threshold().value());
+    } catch (RuntimeException e) {
+      return Optional.of("the trust score of " + server + "/" + tool + " could not be computed");
+    }
+  }
+
   private Optional<CallOutcome> approvalGate(TenantId tenant, UUID keyId, String session, Agent agent,
-      String qualified, JsonNode arguments, Optional<ApprovalRule> rule, Optional<UUID> approvalId) {
+      String qualified, JsonNode arguments, Optional<ApprovalRule> rule, Optional<UUID> approvalId,
+      Optional<String> distrust) {
     String actor = "agent:" + agent.name();
     String argumentsSha256 = ApprovalPayload.of(arguments).sha256();
     ObjectNode action = JsonNodeFactory.instance.objectNode();
@@ -495,7 +532,8 @@ public final class McpGateway {
             "expires_at", p.expiresAt().toString()));
       }
       ObjectNode result = toolErrorNode("pending approval " + p.id() + ": this call needs " + p.rule().approvers()
-          + " approval(s) (payload_sha256 " + p.payload().sha256() + "); call again with the same arguments once approved");
+          + " approval(s) (payload_sha256 " + p.payload().sha256() + ")" + distrust.map(d -> " because " + d).orElse("")
+          + "; call again with the same arguments once approved");
       ObjectNode meta = result.putObject("_meta");
       meta.put("io.agentwarden/approval_id", p.id().toString());
       meta.put("io.agentwarden/payload_sha256", p.payload().sha256());
@@ -536,17 +574,29 @@ public final class McpGateway {
         resyncOnNotification(tenant, server.id());
       }
     } catch (UpstreamClient.UpstreamRpcError e) {
+      trust.record(tenant, TrustSubject.tool(server.name(), toolName), EvidenceKind.ERROR, "rpc_error " + e.rpcCode());
       body.put("outcome", "upstream_error");
       body.put("error", e.getMessage());
       audit.record(tenant, actor, "tool.called", body);
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
       return new CallOutcome.RpcError(code, String.valueOf(e.getMessage()));
     } catch (McpException e) {
+      switch (e.code()) {
+        case "upstream_timeout" -> trust.record(tenant, TrustSubject.tool(server.name(), toolName), EvidenceKind.TIMEOUT,
+            e.code());
+        // The tenant's own network policy refused the upstream: no evidence against it.
+        case "upstream_denied" -> { }
+        default -> trust.record(tenant, TrustSubject.mcpServer(server.name()), EvidenceKind.ERROR, e.code());
+      }
       body.put("outcome", e.code());
       audit.record(tenant, actor, "tool.called", body);
       return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
     }
     Cleaned cleaned = clean(result, InjectionSettings.parse(agent.injection()));
+    if (cleaned.redactions() > 0 || cleaned.action().compareTo(Action.ALLOW) > 0) {
+      trust.record(tenant, TrustSubject.tool(server.name(), toolName), EvidenceKind.OUTPUT_FINDING,
+          "redacted_secrets=" + cleaned.redactions() + " injection=" + cleaned.action().label());
+    }
     body.put("outcome", result.path("isError").asBoolean(false) ? "tool_error" : "ok");
     body.put("redacted_secrets", cleaned.redactions());
     body.put("injection_action", cleaned.action().label());

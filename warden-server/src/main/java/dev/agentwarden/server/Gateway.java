@@ -102,6 +102,8 @@ public final class Gateway implements AutoCloseable {
           java.time.Duration.ofSeconds(config.modelReadTimeoutSeconds())));
       McpParts mcp = mcpServices(db, vault, hasher, policies, audit, clock, config.mcpAllowedOrigins());
       services.addAll(mcp.services());
+      services.add(new TrustService(db, providers,
+          new dev.agentwarden.store.TrustLedger(db, dev.agentwarden.core.trust.TrustRule.standard(), clock), audit, clock));
       services.addAll(extraServices);
       WardenServer server = WardenServer.start(config.serverSettings(clock), db, hasher, audit,
           new dev.agentwarden.store.TenantPurge(vault, audit), log,
@@ -198,7 +200,9 @@ public final class Gateway implements AutoCloseable {
     // Upstreams are governed by the tenant's default policy (deny-all until it has one).
     ModelProxyService proxy = new ModelProxyService(providers, credentials, db, agents, policies,
         dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),
-        ModelCallAudit.toChain(audit), clock, modelReadTimeout);
+        ModelTrustEvidence.around(ModelCallAudit.toChain(audit),
+            new dev.agentwarden.store.TrustLedger(db, dev.agentwarden.core.trust.TrustRule.standard(), clock)),
+        clock, modelReadTimeout);
     return List.of(proxy, new BudgetService(db, agents, clock), new TenantSettingsService(db, audit));
   }
 

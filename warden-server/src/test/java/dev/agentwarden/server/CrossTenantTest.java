@@ -58,6 +58,9 @@ class CrossTenantTest {
         "{\"payload_sha256\":\"" + "0".repeat(64) + "\"}"));
     PROBES.put("GET /v1/session-allows/{id}", new Probe(f -> "/v1/session-allows/" + f.allowOfB(), null));
     PROBES.put("DELETE /v1/session-allows/{id}", new Probe(f -> "/v1/session-allows/" + f.allowOfB(), null));
+    PROBES.put("GET /v1/trust/providers/{name}", new Probe(f -> "/v1/trust/providers/" + f.providerOfB(), null));
+    PROBES.put("GET /v1/trust/mcp-servers/{name}", new Probe(f -> "/v1/trust/mcp-servers/only-b-server", null));
+    PROBES.put("GET /v1/trust/tools/{server}/{tool}", new Probe(f -> "/v1/trust/tools/only-b-server", null));
   }
 
   private static TestGateway gw;
@@ -101,6 +104,15 @@ class CrossTenantTest {
           java.util.Optional.empty(), java.util.Optional.empty()));
       return null;
     });
+    // B has trust evidence on its provider, server and tool (only-b-server/echo), so a leak would show.
+    dev.agentwarden.store.TrustLedger ledger = new dev.agentwarden.store.TrustLedger(gw.gateway().database(),
+        dev.agentwarden.core.trust.TrustRule.standard(), java.time.Clock.systemUTC());
+    ledger.record(tenantB, dev.agentwarden.core.trust.TrustSubject.provider("only-b-provider"),
+        dev.agentwarden.core.trust.EvidenceKind.ERROR, "seed");
+    ledger.record(tenantB, dev.agentwarden.core.trust.TrustSubject.mcpServer("only-b-server"),
+        dev.agentwarden.core.trust.EvidenceKind.TIMEOUT, "seed");
+    ledger.record(tenantB, dev.agentwarden.core.trust.TrustSubject.tool("only-b-server", "echo"),
+        dev.agentwarden.core.trust.EvidenceKind.IDENTITY_CHANGE, "seed");
     fixture = new Fixture(b.id(), keyOfB[0], "only-b-secret", "only-b-provider",
         agentOfB.json().path("agent").path("id").asText(), serverOfB.toString(), approvalOfB.toString(),
         allowOfB.toString());

@@ -21,7 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A small MCP server over Streamable HTTP on 127.0.0.1, for gateway tests: tools/list answers
  * JSON, tools/call answers as a server-sent event stream (a progress notification, then the
- * result), sessions are enforced. Its tool list can be changed to stage a rug pull, and it
+ * result; a tool named {@code broken...} answers a JSON-RPC error), sessions are enforced. Its tool list can be changed to stage a rug pull, and it
  * records every tool call it received and the Authorization headers it saw.
  */
 final class TestUpstream implements AutoCloseable {
@@ -113,6 +113,11 @@ final class TestUpstream implements AutoCloseable {
       case "tools/call" -> {
         calls.add(msg.path("params"));
         String name = msg.path("params").path("name").asText();
+        if (name.startsWith("broken")) {
+          send(ex, 200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":" + msg.get("id")
+              + ",\"error\":{\"code\":-32000,\"message\":\"backend down\"}}");
+          return;
+        }
         String text = switch (name) {
           case "echo" -> "echo: " + msg.path("params").path("arguments").path("message").asText();
           case "leak" -> "config dump: token=" + LEAKED + " region=eu";
