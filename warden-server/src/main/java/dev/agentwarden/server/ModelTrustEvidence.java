@@ -20,23 +20,20 @@ final class ModelTrustEvidence {
 
   private ModelTrustEvidence() {}
 
-  /**
-   * Records to {@code inner} (the audit chain) first, then the evidence the record shows, in the
-   * same transaction: the call's record and the evidence from it commit together.
-   */
+  /** Records to {@code inner} (the audit chain) first, then the evidence the record shows. */
   static ModelCallAudit around(ModelCallAudit inner, TrustLedger ledger) {
-    return (tx, actor, record) -> {
-      inner.modelCalled(tx, actor, record);
+    return (tenant, actor, record) -> {
+      inner.modelCalled(tenant, actor, record);
       if (!record.path("provider").isTextual() || record.path("provider").asText().isEmpty()) {
         return;
       }
       TrustSubject provider = TrustSubject.provider(record.path("provider").asText());
       Optional<EvidenceKind> kind = failure(record);
       if (kind.isPresent()) {
-        ledger.record(tx, provider, kind.get(), failureCode(record));
+        ledger.record(tenant, provider, kind.get(), failureCode(record));
       }
       if (record.path("redactions_out").isArray() && !record.path("redactions_out").isEmpty()) {
-        ledger.record(tx, provider, EvidenceKind.OUTPUT_FINDING,
+        ledger.record(tenant, provider, EvidenceKind.OUTPUT_FINDING,
             "redacted_secrets=" + record.path("redactions_out").size());
       }
     };

@@ -53,8 +53,7 @@ public final class TrustLedger {
     return db.inTenant(tenant, tx -> record(tx, subject, kind, detail));
   }
 
-  /** As {@link #record(TenantId, TrustSubject, EvidenceKind, String)}, in the caller's transaction. */
-  public TrustScore record(Tx tx, TrustSubject subject, EvidenceKind kind, String detail) throws SQLException {
+  private TrustScore record(Tx tx, TrustSubject subject, EvidenceKind kind, String detail) throws SQLException {
     Instant now = clock.instant();
     String shortDetail = detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) : detail;
     tx.update("delete from trust_evidence where subject_kind = ? and subject = ? and at < ?", subject.kind().wire(),
