@@ -357,6 +357,7 @@ public final class McpEndpoint {
     }
     sessions.remove(sessionHeader.get());
     end(s);
+    gateway.sessionEnded(tenant, sessionHeader.get());
     return 200;
   }
 

@@ -953,6 +953,11 @@ public final class McpGateway {
     return r;
   }
 
+  /** An agent ended its MCP session: the session allows approvers gave it end with it. */
+  public void sessionEnded(TenantId tenant, String sessionId) {
+    db.inTenant(tenant, tx -> SessionAllows.endSession(tx, sessionHash(sessionId), clock.instant()));
+  }
+
   /** A session is named by the hash of its id, so the database never holds a live session id. */
   private static String sessionHash(String sessionId) {
     return java.util.HexFormat.of().formatHex(dev.agentwarden.core.crypto.Sha256.hash(

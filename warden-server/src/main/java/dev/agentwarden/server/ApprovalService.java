@@ -173,6 +173,6 @@ final class ApprovalService implements ApiService {
     JsonNode arguments = CanonicalJson.parse(s.approval().payload().canonical()).path("arguments");
     return new SessionAllows.SessionAllow(UUID.randomUUID(), s.agentId().get(), s.approval().requester().agent().get(),
         s.action(), ApprovalPayload.of(arguments).sha256(), session.get(), s.approval().id(), approverKey,
-        clock.instant(), Optional.empty(), Optional.empty());
+        clock.instant(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 }

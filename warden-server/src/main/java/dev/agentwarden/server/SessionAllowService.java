@@ -7,6 +7,7 @@ import dev.agentwarden.store.SessionAllows.SessionAllow;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -29,11 +30,11 @@ final class SessionAllowService implements ApiService {
 
   record AllowView(UUID id, UUID agentId, String agent, String tool, String argumentsSha256, String sessionSha256,
       UUID approvalId, String createdBy, Instant createdAt, String status, Optional<Instant> revokedAt,
-      Optional<String> revokedBy) {
+      Optional<String> revokedBy, Optional<Instant> endedAt) {
     static AllowView of(SessionAllow a) {
       return new AllowView(a.id(), a.agentId(), a.agent(), a.tool(), a.argumentsSha256(), a.sessionSha256(),
-          a.approvalId(), a.createdBy().toString(), a.createdAt(), a.active() ? "active" : "revoked", a.revokedAt(),
-          a.revokedBy().map(UUID::toString));
+          a.approvalId(), a.createdBy().toString(), a.createdAt(), a.status(), a.revokedAt(),
+          a.revokedBy().map(UUID::toString), a.endedAt());
     }
   }
 
@@ -53,14 +54,13 @@ final class SessionAllowService implements ApiService {
   @Override
   public void routes(RouteTable t) {
     t.add("GET", "/v1/session-allows", Roles.APPROVE, req -> {
-      Optional<Boolean> active = req.query("status").map(s -> switch (s) {
-        case "active" -> true;
-        case "revoked" -> false;
-        default -> throw ApiException.badRequest("invalid_parameter", "status must be active or revoked");
-      });
+      Optional<String> status = req.query("status");
+      if (status.isPresent() && !List.of("active", "revoked", "ended").contains(status.get())) {
+        throw ApiException.badRequest("invalid_parameter", "status must be active, revoked or ended");
+      }
       Optional<String> agent = req.query("agent");
       int limit = req.queryInt("limit", 100, 1, 500);
-      return ApiResponse.ok(Map.of("data", db.inTenant(req.tenant(), tx -> SessionAllows.list(tx, active, agent, limit))
+      return ApiResponse.ok(Map.of("data", db.inTenant(req.tenant(), tx -> SessionAllows.list(tx, status, agent, limit))
           .stream().map(AllowView::of).toList()));
     });
     t.add("GET", "/v1/session-allows/{id}", Roles.APPROVE, req -> {

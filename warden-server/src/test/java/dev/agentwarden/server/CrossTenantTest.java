@@ -101,7 +101,7 @@ class CrossTenantTest {
       dev.agentwarden.store.SessionAllows.insert(tx, new dev.agentwarden.store.SessionAllows.SessionAllow(allowOfB,
           java.util.UUID.fromString(agentOfB.json().path("agent").path("id").asText()), "only-b-agent", "x/y",
           "1".repeat(64), "2".repeat(64), approvalOfB, java.util.UUID.fromString(keyOfB[0]), java.time.Instant.now(),
-          java.util.Optional.empty(), java.util.Optional.empty()));
+          java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty()));
       return null;
     });
     // B has trust evidence on its provider, server and tool (only-b-server/echo), so a leak would show.

@@ -144,6 +144,21 @@ class SessionAllowTest {
   }
 
   @Test
+  void endingTheSession_endsItsAllows_whichAreListedAsEnded() {
+    Session s = Session.open(agent("ending", 1));
+    String id = approvalId(s.echo("backup db"));
+    assertThat(approve(id, ",\"allow_session\":true").status()).isEqualTo(200);
+    assertThat(text(s.echo("backup db"))).isEqualTo("echo: backup db");
+    assertThat(gw.get("/v1/session-allows?status=active&agent=ending", approverKey).json().path("data")).hasSize(1);
+    assertThat(gw.send("DELETE", "/mcp", s.key(), null, null, Map.of("Mcp-Session-Id", s.id())).status()).isEqualTo(200);
+    assertThat(gw.get("/v1/session-allows?status=active&agent=ending", approverKey).json().path("data")).isEmpty();
+    JsonNode ended = gw.get("/v1/session-allows?status=ended&agent=ending", approverKey).json().path("data");
+    assertThat(ended).hasSize(1);
+    assertThat(ended.path(0).path("ended_at").asText()).isNotEmpty();
+    assertThat(gw.get("/v1/session-allows?status=bogus", approverKey).status()).isEqualTo(400);
+  }
+
+  @Test
   void allowForTheSession_isRefusedUnderDualControl_andLeavesTheRequestUntouched() {
     Session s = Session.open(agent("dual-allow", 2));
     String id = approvalId(s.echo("wire funds"));

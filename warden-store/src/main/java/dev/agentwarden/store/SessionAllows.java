@@ -14,14 +14,22 @@ import java.util.UUID;
  */
 public final class SessionAllows {
   private static final String COLUMNS = "id, agent_id, agent, tool, arguments_sha256, session_sha256, approval_id,"
-      + " created_by, created_at, revoked_at, revoked_by";
+      + " created_by, created_at, revoked_at, revoked_by, ended_at";
 
-  /** One allow; {@code revokedAt} is present once it no longer matches anything. */
+  /**
+   * One allow. It matches only while active: not revoked ({@code revokedAt}) and its session
+   * not ended ({@code endedAt}).
+   */
   public record SessionAllow(UUID id, UUID agentId, String agent, String tool, String argumentsSha256,
       String sessionSha256, UUID approvalId, UUID createdBy, Instant createdAt, Optional<Instant> revokedAt,
-      Optional<UUID> revokedBy) {
+      Optional<UUID> revokedBy, Optional<Instant> endedAt) {
     public boolean active() {
-      return revokedAt.isEmpty();
+      return revokedAt.isEmpty() && endedAt.isEmpty();
+    }
+
+    /** {@code active}, {@code revoked} or {@code ended}. */
+    public String status() {
+      return revokedAt.isPresent() ? "revoked" : endedAt.isPresent() ? "ended" : "active";
     }
   }
 
@@ -39,7 +47,7 @@ public final class SessionAllows {
   public static Optional<SessionAllow> findActive(Tx tx, UUID agentId, String sessionSha256, String tool,
       String argumentsSha256) throws SQLException {
     return tx.query("select " + COLUMNS + " from session_allows where agent_id = ? and session_sha256 = ? and tool = ?"
-            + " and arguments_sha256 = ? and revoked_at is null order by created_at limit 1", SessionAllows::map,
+            + " and arguments_sha256 = ? and revoked_at is null and ended_at is null order by created_at limit 1", SessionAllows::map,
         agentId, sessionSha256, tool, argumentsSha256).stream().findFirst();
   }
 
@@ -47,12 +55,17 @@ public final class SessionAllows {
     return tx.queryOne("select " + COLUMNS + " from session_allows where id = ?", SessionAllows::map, id);
   }
 
-  /** Allows newest first, optionally only active (or only revoked) ones and one agent's. */
-  public static List<SessionAllow> list(Tx tx, Optional<Boolean> active, Optional<String> agent, int limit)
+  /** Allows newest first, optionally only those with one status ({@link SessionAllow#status}) and one agent's. */
+  public static List<SessionAllow> list(Tx tx, Optional<String> status, Optional<String> agent, int limit)
       throws SQLException {
     StringBuilder sql = new StringBuilder("select " + COLUMNS + " from session_allows where true");
     List<Object> args = new java.util.ArrayList<>();
-    active.ifPresent(a -> sql.append(a ? " and revoked_at is null" : " and revoked_at is not null"));
+    status.ifPresent(s -> sql.append(switch (s) {
+      case "active" -> " and revoked_at is null and ended_at is null";
+      case "revoked" -> " and revoked_at is not null";
+      case "ended" -> " and revoked_at is null and ended_at is not null";
+      default -> throw new IllegalArgumentException("unknown session allow status " + s);
+    }));
     if (agent.isPresent()) {
       sql.append(" and agent = ?");
       args.add(agent.get());
@@ -60,6 +73,12 @@ public final class SessionAllows {
     sql.append(" order by created_at desc, id limit ?");
     args.add(limit);
     return tx.query(sql.toString(), SessionAllows::map, args.toArray());
+  }
+
+  /** Ends the allows of the session with this hash; returns how many were active. */
+  public static int endSession(Tx tx, String sessionSha256, Instant at) throws SQLException {
+    return tx.update("update session_allows set ended_at = ? where session_sha256 = ? and revoked_at is null"
+        + " and ended_at is null", at, sessionSha256);
   }
 
   /** Revokes an active allow; returns false when it was already revoked (or is not there). */
@@ -72,6 +91,6 @@ public final class SessionAllows {
     return new SessionAllow(Tx.uuid(rs, "id"), Tx.uuid(rs, "agent_id"), rs.getString("agent"), rs.getString("tool"),
         rs.getString("arguments_sha256"), rs.getString("session_sha256"), Tx.uuid(rs, "approval_id"),
         Tx.uuid(rs, "created_by"), Tx.requiredInstant(rs, "created_at"), Tx.instant(rs, "revoked_at"),
-        Optional.ofNullable(Tx.uuid(rs, "revoked_by")));
+        Optional.ofNullable(Tx.uuid(rs, "revoked_by")), Tx.instant(rs, "ended_at"));
   }
 }
