@@ -30,6 +30,7 @@ import dev.agentwarden.core.scan.injection.UntrustedContent;
 import dev.agentwarden.core.trust.EvidenceKind;
 import dev.agentwarden.core.trust.TrustRule;
 import dev.agentwarden.core.trust.TrustSubject;
+import dev.agentwarden.core.vault.BrokeredSecret;
 import dev.agentwarden.core.vault.SecretRef;
 import dev.agentwarden.egress.EgressClient;
 import dev.agentwarden.store.Agent;
@@ -54,6 +55,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The MCP gateway: registers upstream servers and pins their tools, and runs an agent's tool
@@ -905,30 +907,32 @@ public final class McpGateway {
    * (a change applies from the next reconnection), a read timeout after which a silent stream is
    * reopened, and a total lifetime.
    */
-  EgressClient streamEgress(TenantId tenant, Optional<SecretRef> auth, Duration idle, Duration lifetime) {
+  ScrubbingEgress streamEgress(TenantId tenant, Optional<SecretRef> auth, Duration idle, Duration lifetime) {
     return egress(tenant, auth, idle, lifetime, 64L * 1024 * 1024);
   }
 
-  private EgressClient egress(TenantId tenant, Optional<SecretRef> auth, Duration total) {
+  private ScrubbingEgress egress(TenantId tenant, Optional<SecretRef> auth, Duration total) {
     return egress(tenant, auth, total, total, 8L * 1024 * 1024);
   }
 
-  private EgressClient egress(TenantId tenant, Optional<SecretRef> auth, Duration read, Duration total, long maxBytes) {
+  private ScrubbingEgress egress(TenantId tenant, Optional<SecretRef> auth, Duration read, Duration total, long maxBytes) {
     NetworkPolicy network = policies.find(tenant, TenantPolicies.DEFAULT).map(Policy::network).orElse(NetworkPolicy.denyAll());
     EgressClient.Builder b = EgressClient.builder(network)
         .connectTimeout(Duration.ofSeconds(5))
         .readTimeout(read)
         .totalTimeout(total)
         .maxResponseBytes(maxBytes);
+    CopyOnWriteArrayList<BrokeredSecret> released = new CopyOnWriteArrayList<>();
     if (auth.isPresent()) {
       SecretRef ref = auth.get();
       b.credentials(destination -> {
-        var brokered = vault.broker(tenant, ref, destination.url().host());
+        BrokeredSecret brokered = vault.broker(tenant, ref, destination.url().host());
+        released.add(brokered);
         return Map.of(brokered.headerName(), brokered.headerValue());
       });
     }
     trustStore.ifPresent(b::trustStore);
-    return b.build();
+    return ScrubbingEgress.of(b.build(), released);
   }
 
   private static String jsonList(List<String> items) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentwarden.egress.EgressClient;
 import dev.agentwarden.egress.EgressException;
 import dev.agentwarden.egress.EgressRequest;
 import dev.agentwarden.egress.EgressStream;
@@ -20,9 +19,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An MCP client for one upstream server over Streamable HTTP (protocol revision 2025-06-18),
- * speaking through the {@link EgressClient}: the tenant's network policy decides every request,
- * the address is resolved once and checked, and the upstream's credential is injected by the
- * egress credential hook for the checked destination only.
+ * speaking through the egress client: the tenant's network policy decides every request, the
+ * address is resolved once and checked, the upstream's credential is injected by the egress
+ * credential hook for the checked destination only, and {@link ScrubbingEgress} removes it from
+ * whatever the upstream sends back.
  *
  * <p>One instance is one upstream session: {@link #connect} initialises it, requests carry its
  * {@code Mcp-Session-Id}, and {@link #close} ends it. The gateway opens a session per operation
@@ -36,7 +36,7 @@ final class UpstreamClient implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_PAGES = 50;
 
-  private final EgressClient egress;
+  private final ScrubbingEgress egress;
   private final String url;
   private Optional<String> sessionId = Optional.empty();
   private String protocolVersion = PROTOCOL_VERSION;
@@ -45,13 +45,13 @@ final class UpstreamClient implements AutoCloseable {
   private boolean sawToolListChanged;
   private long nextId = 1;
 
-  private UpstreamClient(EgressClient egress, String url) {
+  private UpstreamClient(ScrubbingEgress egress, String url) {
     this.egress = egress;
     this.url = url;
   }
 
   /** Opens and initialises a session with the upstream at {@code url}. */
-  static UpstreamClient connect(EgressClient egress, String url) {
+  static UpstreamClient connect(ScrubbingEgress egress, String url) {
     UpstreamClient c = new UpstreamClient(egress, url);
     ObjectNode params = JSON.createObjectNode();
     params.put("protocolVersion", PROTOCOL_VERSION);

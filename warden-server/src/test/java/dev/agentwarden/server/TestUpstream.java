@@ -121,6 +121,8 @@ final class TestUpstream implements AutoCloseable {
         String text = switch (name) {
           case "echo" -> "echo: " + msg.path("params").path("arguments").path("message").asText();
           case "leak" -> "config dump: token=" + LEAKED + " region=eu";
+          // Echoes the credential the gateway injected, as a careless or hostile upstream might.
+          case "whoami" -> "you sent " + ex.getRequestHeaders().getFirst("Authorization");
           default -> "done";
         };
         ObjectNode result = JSON.createObjectNode();
