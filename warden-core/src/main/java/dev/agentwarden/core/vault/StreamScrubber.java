@@ -121,6 +121,8 @@ public final class StreamScrubber {
   private static final class Scrubbing extends InputStream {
     private final InputStream in;
     private final StreamScrubber scrubber;
+    /** Reused for every read from {@link #in}: the scrubber copies what it keeps. */
+    private final byte[] piece = new byte[8192];
     private byte[] ready = new byte[0];
     private int readyAt;
     private boolean ended;
@@ -148,7 +150,6 @@ public final class StreamScrubber {
         if (ended) {
           return -1;
         }
-        byte[] piece = new byte[Math.max(len, 8192)];
         int n = in.read(piece, 0, piece.length);
         if (n < 0) {
           ended = true;
