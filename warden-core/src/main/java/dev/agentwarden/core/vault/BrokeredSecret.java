@@ -50,12 +50,11 @@ public final class BrokeredSecret {
    */
   public byte[] scrub(byte[] body) {
     String bytes = new String(body, java.nio.charset.StandardCharsets.ISO_8859_1);
-    String needle = new String(value.revealUtf8(InsecureSecretAccess.get()), java.nio.charset.StandardCharsets.ISO_8859_1);
+    String needle = new String(needle(), java.nio.charset.StandardCharsets.ISO_8859_1);
     if (!bytes.contains(needle)) {
       return body;
     }
-    String replacement = new String(("[" + ref.uri() + "]").getBytes(java.nio.charset.StandardCharsets.UTF_8),
-        java.nio.charset.StandardCharsets.ISO_8859_1);
+    String replacement = new String(replacement(), java.nio.charset.StandardCharsets.ISO_8859_1);
     return bytes.replace(needle, replacement).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
   }
 
