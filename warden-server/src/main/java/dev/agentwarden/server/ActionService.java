@@ -65,7 +65,6 @@ final class ActionService implements ApiService {
     FileWrite {
       Fields.require(path, "path");
       Fields.require(content, "content");
-      encoding = encoding == null ? Optional.empty() : encoding;
     }
   }
 

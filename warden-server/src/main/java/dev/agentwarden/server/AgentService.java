@@ -67,19 +67,10 @@ final class AgentService implements ApiService {
       Optional<Boolean> issueKey,
       Optional<Boolean> acceptWildcard) {
     CreateAgent {
-      acceptWildcard = acceptWildcard == null ? Optional.empty() : acceptWildcard;
       Fields.require(name, "name");
-      provider = provider == null ? Optional.empty() : provider;
-      model = model == null ? Optional.empty() : model;
-      systemPrompt = systemPrompt == null ? Optional.empty() : systemPrompt;
-      tools = tools == null ? Optional.empty() : tools;
-      collections = collections == null ? Optional.empty() : collections;
-      policy = policy == null ? Optional.empty() : policy;
       approvals = present(approvals);
       budgets = present(budgets);
       injection = present(injection);
-      enabled = enabled == null ? Optional.empty() : enabled;
-      issueKey = issueKey == null ? Optional.empty() : issueKey;
     }
   }
 
@@ -96,23 +87,15 @@ final class AgentService implements ApiService {
       Optional<Boolean> enabled,
       Optional<Boolean> acceptWildcard) {
     PatchAgent {
-      acceptWildcard = acceptWildcard == null ? Optional.empty() : acceptWildcard;
-      provider = provider == null ? Optional.empty() : provider;
-      model = model == null ? Optional.empty() : model;
-      systemPrompt = systemPrompt == null ? Optional.empty() : systemPrompt;
-      tools = tools == null ? Optional.empty() : tools;
-      collections = collections == null ? Optional.empty() : collections;
-      policy = policy == null ? Optional.empty() : policy;
       approvals = present(approvals);
       budgets = present(budgets);
       injection = present(injection);
-      enabled = enabled == null ? Optional.empty() : enabled;
     }
   }
 
-  /** Jackson hands an absent JsonNode member over as a JSON null; both mean "not given". */
+  /** An explicit JSON null arrives as a present NullNode; it means "not given" too. */
   static Optional<JsonNode> present(Optional<JsonNode> node) {
-    return node == null ? Optional.empty() : node.filter(n -> !n.isNull() && !n.isMissingNode());
+    return node.filter(n -> !n.isNull() && !n.isMissingNode());
   }
 
   record DeleteByName(String name) {

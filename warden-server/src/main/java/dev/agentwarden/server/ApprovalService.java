@@ -46,8 +46,6 @@ final class ApprovalService implements ApiService {
   record Decide(String payloadSha256, Optional<String> comment, Optional<Boolean> allowSession) {
     Decide {
       Fields.require(payloadSha256, "payload_sha256");
-      comment = comment == null ? Optional.empty() : comment;
-      allowSession = allowSession == null ? Optional.empty() : allowSession;
       comment.ifPresent(c -> {
         if (c.length() > 2000) {
           throw ApiException.badRequest("invalid_field", "comment must be at most 2000 characters");

@@ -36,8 +36,7 @@ final class BudgetService implements ApiService {
       spendPerMonthMicros = check(spendPerMonthMicros, "spend_per_month_micros");
     }
 
-    private static Optional<Long> check(Optional<Long> v, String name) {
-      Optional<Long> value = v == null ? Optional.empty() : v;
+    private static Optional<Long> check(Optional<Long> value, String name) {
       if (value.isPresent() && (value.get() < 0 || (name.equals("requests_per_minute") && value.get() > Integer.MAX_VALUE))) {
         throw ApiException.badRequest("invalid_field", name + " must be between 0 and " + Integer.MAX_VALUE);
       }

@@ -60,11 +60,6 @@ final class FetchService implements ApiService {
       Optional<Boolean> followRedirects) {
     FetchRequest {
       Fields.require(url, "url");
-      method = method == null ? Optional.empty() : method;
-      headers = headers == null ? Optional.empty() : headers;
-      body = body == null ? Optional.empty() : body;
-      secret = secret == null ? Optional.empty() : secret;
-      followRedirects = followRedirects == null ? Optional.empty() : followRedirects;
     }
   }
 

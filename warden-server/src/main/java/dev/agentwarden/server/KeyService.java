@@ -49,7 +49,6 @@ final class KeyService implements ApiService {
     CreateKey {
       Fields.requireName(name, "name");
       Fields.require(role, "role");
-      expiresAt = expiresAt == null ? Optional.empty() : expiresAt;
     }
   }
 

@@ -41,14 +41,11 @@ final class McpServerService implements ApiService {
     CreateServer {
       Fields.require(name, "name");
       Fields.require(url, "url");
-      auth = auth == null ? Optional.empty() : auth;
-      enabled = enabled == null ? Optional.empty() : enabled;
     }
   }
 
   record PatchServer(Optional<Boolean> enabled) {
     PatchServer {
-      enabled = enabled == null ? Optional.empty() : enabled;
     }
   }
 

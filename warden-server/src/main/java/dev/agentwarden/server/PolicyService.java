@@ -55,15 +55,6 @@ final class PolicyService implements ApiService {
       Optional<String> agent,
       Optional<JsonNode> arguments) {
     TestAction {
-      version = version == null ? Optional.empty() : version;
-      url = url == null ? Optional.empty() : url;
-      method = method == null ? Optional.empty() : method;
-      path = path == null ? Optional.empty() : path;
-      write = write == null ? Optional.empty() : write;
-      command = command == null ? Optional.empty() : command;
-      tool = tool == null ? Optional.empty() : tool;
-      agent = agent == null ? Optional.empty() : agent;
-      arguments = arguments == null ? Optional.empty() : arguments;
     }
 
     int kinds() {

@@ -60,11 +60,6 @@ final class ProviderService implements ApiService {
       Optional<List<String>> allowedModels,
       Optional<Boolean> enabled) {
     PatchProvider {
-      kind = kind == null ? Optional.empty() : kind;
-      baseUrl = baseUrl == null ? Optional.empty() : baseUrl;
-      secretRef = secretRef == null ? Optional.empty() : secretRef;
-      allowedModels = allowedModels == null ? Optional.empty() : allowedModels;
-      enabled = enabled == null ? Optional.empty() : enabled;
     }
 
     ProviderChange toChange() {

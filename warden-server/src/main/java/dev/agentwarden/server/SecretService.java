@@ -36,8 +36,6 @@ final class SecretService implements ApiService {
       Fields.require(name, "name");
       Fields.require(value, "value");
       Fields.require(allowedHosts, "allowed_hosts");
-      header = header == null ? Optional.empty() : header;
-      headerPrefix = headerPrefix == null ? Optional.empty() : headerPrefix;
     }
   }
 
@@ -48,9 +46,6 @@ final class SecretService implements ApiService {
       Optional<String> headerPrefix) {
     ReplaceSecret {
       Fields.require(value, "value");
-      allowedHosts = allowedHosts == null ? Optional.empty() : allowedHosts;
-      header = header == null ? Optional.empty() : header;
-      headerPrefix = headerPrefix == null ? Optional.empty() : headerPrefix;
     }
   }
 

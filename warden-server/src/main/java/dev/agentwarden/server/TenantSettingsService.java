@@ -26,7 +26,6 @@ final class TenantSettingsService implements ApiService {
 
   record SettingsChange(Optional<Boolean> contentLogging) {
     SettingsChange {
-      contentLogging = contentLogging == null ? Optional.empty() : contentLogging;
     }
   }
 
