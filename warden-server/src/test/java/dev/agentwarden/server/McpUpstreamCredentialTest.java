@@ -2,8 +2,6 @@ package dev.agentwarden.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -26,14 +24,7 @@ class McpUpstreamCredentialTest {
   static void start() throws java.io.IOException {
     gw = TestGateway.start();
     tenant = gw.createTenant("mcp-credential");
-    assertThat(gw.send("POST", "/v1/policies", tenant.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-        """.getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(tenant.adminKey());
     TestGateway.Reply secret = gw.post("/v1/secrets", tenant.adminKey(),
         "{\"name\":\"tools-token\",\"value\":\"" + TOKEN + "\",\"allowed_hosts\":[\"127.0.0.1\"]}");
     assertThat(secret.status()).as(secret.body()).isEqualTo(201);

@@ -54,8 +54,7 @@ public final class ModelProxyOverhead {
       TestGateway gw = TestGateway.start(Map.of("key_rate_per_second", "1000000", "key_burst", "1000000",
           "tenant_rate_per_second", "1000000", "tenant_burst", "1000000"));
       TestGateway.NewTenant t = gw.createTenant("bench");
-      gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml",
-          "name: default\nnetwork:\n  allow:\n    - cidr: 127.0.0.1/32\n      schemes: [http]\n      ports: [\"*\"]\n".getBytes(), Map.of());
+      gw.allowLoopbackUpstreams(t.adminKey());
       gw.post("/v1/providers", t.adminKey(), "{\"name\":\"up\",\"kind\":\"openai\",\"base_url\":\"" + upstream.baseUrl()
           + "\",\"api_key\":\"sk-bench-provider-key-0123456789\",\"allowed_models\":[\"test-model\"]}");
       TestGateway.Reply agent = gw.post("/v1/agents", t.adminKey(), "{\"name\":\"bench\",\"provider\":\"up\","

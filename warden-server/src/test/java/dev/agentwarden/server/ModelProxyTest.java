@@ -47,15 +47,7 @@ class ModelProxyTest {
     gw = TestGateway.start();
     tenant = gw.createTenant("models");
     // The local upstream is loopback: reachable only because the tenant's default policy names it by CIDR.
-    assertThat(gw.send("POST", "/v1/policies", tenant.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-              id: local_test_upstream
-        """.getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(tenant.adminKey());
     assertThat(gw.post("/v1/providers", tenant.adminKey(), "{\"name\":\"up\",\"kind\":\"openai\",\"base_url\":\""
         + upstream.baseUrl() + "\",\"api_key\":\"" + PROVIDER_KEY + "\",\"allowed_models\":[\"test-model\"]}").status())
         .isEqualTo(201);
@@ -536,9 +528,7 @@ class ModelProxyTest {
 
   /** A default policy for the local upstream, a provider and one agent with {@code system} pinned; its key. */
   private static String tenantWithAgent(TestGateway.NewTenant t, String system) {
-    assertThat(gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml",
-        "name: default\nnetwork:\n  allow:\n    - cidr: 127.0.0.1/32\n      schemes: [http]\n      ports: [\"*\"]\n"
-            .getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(t.adminKey());
     assertThat(gw.post("/v1/providers", t.adminKey(), "{\"name\":\"up\",\"kind\":\"openai\",\"base_url\":\""
         + upstream.baseUrl() + "\",\"api_key\":\"" + PROVIDER_KEY + "\",\"allowed_models\":[\"test-model\"]}").status())
         .isEqualTo(201);

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -38,15 +37,7 @@ class ProviderUsageApiTest {
     gw = TestGateway.start();
     tenant = gw.createTenant("usage");
     other = gw.createTenant("usage-other");
-    assertThat(gw.send("POST", "/v1/policies", tenant.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-              id: local_test_upstream
-        """.getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(tenant.adminKey());
     assertThat(gw.post("/v1/providers", tenant.adminKey(), "{\"name\":\"up\",\"kind\":\"openai\",\"base_url\":\""
         + upstream.baseUrl() + "\",\"api_key\":\"" + PROVIDER_KEY + "\",\"allowed_models\":[\"test-model\"]}").status())
         .isEqualTo(201);

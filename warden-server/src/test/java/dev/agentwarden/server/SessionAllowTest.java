@@ -27,15 +27,7 @@ class SessionAllowTest {
     gw = TestGateway.start();
     upstream = new TestUpstream();
     tenant = gw.createTenant("allow-tenant");
-    TestGateway.Reply policy = gw.send("POST", "/v1/policies", tenant.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-        """.getBytes(StandardCharsets.UTF_8), Map.of());
-    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(tenant.adminKey());
     approverKey = gw.createKey(tenant.adminKey(), "alice", "approver")[1];
     TestGateway.Reply reg = gw.post("/v1/mcp-servers", tenant.adminKey(),
         "{\"name\":\"test\",\"url\":\"" + upstream.url() + "\"}");

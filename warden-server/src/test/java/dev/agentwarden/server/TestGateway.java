@@ -182,6 +182,24 @@ public final class TestGateway implements AutoCloseable {
   }
 
   /** Creates a tenant; returns its id and first admin key. */
+  /**
+   * Stores the tenant's {@code default} policy allowing plain HTTP to 127.0.0.1 on any port, where
+   * the tests' upstreams listen: without it egress refuses loopback, as it should.
+   */
+  public void allowLoopbackUpstreams(String adminKey) {
+    Reply r = send("POST", "/v1/policies", adminKey, "application/yaml", """
+        name: default
+        network:
+          allow:
+            - cidr: 127.0.0.1/32
+              schemes: [http]
+              ports: ["*"]
+        """.getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+    if (r.status() != 201) {
+      throw new AssertionError("storing the loopback policy failed: HTTP " + r.status() + " " + r.body());
+    }
+  }
+
   public record NewTenant(String id, String adminKey) {}
 
   public NewTenant createTenant(String name) {

@@ -36,15 +36,7 @@ class TrustTest {
   /** A tenant with the test upstream registered as "test"; returns its admin key. */
   private static TestGateway.NewTenant tenantWithUpstream(String name) {
     TestGateway.NewTenant t = gw.createTenant(name);
-    TestGateway.Reply policy = gw.send("POST", "/v1/policies", t.adminKey(), "application/yaml", """
-        name: default
-        network:
-          allow:
-            - cidr: 127.0.0.1/32
-              schemes: [http]
-              ports: ["*"]
-        """.getBytes(StandardCharsets.UTF_8), Map.of());
-    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    gw.allowLoopbackUpstreams(t.adminKey());
     TestGateway.Reply reg = gw.post("/v1/mcp-servers", t.adminKey(), "{\"name\":\"test\",\"url\":\"" + upstream.url() + "\"}");
     assertThat(reg.status()).as(reg.body()).isEqualTo(201);
     return t;
