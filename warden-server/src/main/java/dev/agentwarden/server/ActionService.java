@@ -168,7 +168,7 @@ final class ActionService implements ApiService {
     body.put("policy_version", stored.version());
     body.put("request_id", req.requestId());
     waived.ifPresent(w -> body.put("waived_rule", w.ruleId()));
-    audit.append(req.tenant(), "key:" + req.principal().keyId(), AuditEventType.POLICY_DECIDED, body);
+    audit.append(req.tenant(), req.principal().actor(), AuditEventType.POLICY_DECIDED, body);
   }
 
   private static ApiException problem(WorkspaceAccessException e) {

@@ -217,7 +217,7 @@ final class AgentService implements ApiService {
     if (acceptedWildcard && !wildcards(a.tools()).isEmpty()) {
       body.put("wildcard_accepted", wildcards(a.tools()));
     }
-    audit.record(req.tenant(), "key:" + req.principal().keyId(), "agent.changed", body);
+    audit.record(req.tenant(), req.principal().actor(), "agent.changed", body);
     toolsChanged.accept(req.tenant());
   }
 

@@ -134,7 +134,7 @@ final class FetchService implements ApiService {
             event.put("policy_sha256", stored.sha256());
             decision.destination().ifPresent(d -> event.put("connected_to", d.address().toString()));
             decision.waived().ifPresent(w -> event.put("waived_rule", w.ruleId()));
-            audit.append(req.tenant(), "key:" + req.principal().keyId(), AuditEventType.POLICY_DECIDED, event);
+            audit.append(req.tenant(), req.principal().actor(), AuditEventType.POLICY_DECIDED, event);
           })
           .followRedirects(in.followRedirects().orElse(false) ? EgressClient.MAX_REDIRECTS : 0)
           .maxResponseBytes(MAX_RESPONSE_BYTES)

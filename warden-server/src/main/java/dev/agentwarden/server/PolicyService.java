@@ -94,7 +94,7 @@ final class PolicyService implements ApiService {
         event.put("name", created.name());
         event.put("version", created.version());
         event.put("sha256", created.sha256());
-        audit.append(tx, "key:" + req.principal().keyId(), AuditEventType.POLICY_CHANGED, event);
+        audit.append(tx, req.principal().actor(), AuditEventType.POLICY_CHANGED, event);
         return created;
       });
       return ApiResponse.created(PolicyView.of(p));

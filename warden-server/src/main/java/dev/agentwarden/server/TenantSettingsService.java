@@ -47,7 +47,7 @@ final class TenantSettingsService implements ApiService {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("content_logging", after.contentLogging());
         body.put("content_logging_before", before.contentLogging());
-        audit.append(tx, "key:" + req.principal().keyId(), AuditEventType.TENANT_SETTINGS_CHANGED, body);
+        audit.append(tx, req.principal().actor(), AuditEventType.TENANT_SETTINGS_CHANGED, body);
         return after;
       });
       return ApiResponse.ok(SettingsView.of(stored));
