@@ -121,20 +121,11 @@ final class UpstreamClient implements AutoCloseable {
       if (!s.header("content-type").orElse("").toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
         throw new McpException("upstream_protocol_error", "the upstream's GET answer is not an event stream");
       }
-      BufferedReader in = new BufferedReader(new InputStreamReader(s.body(), StandardCharsets.UTF_8));
-      StringBuilder data = new StringBuilder();
-      String line;
-      while ((line = in.readLine()) != null) {
-        if (line.isEmpty()) {
-          if (!data.isEmpty()) {
-            JsonNode msg = readMessage(data.toString());
-            data.setLength(0);
-            if (msg != null && msg.isObject()) {
-              onMessage.accept(msg);
-            }
-          }
-        } else if (line.startsWith("data:")) {
-          appendData(data, line);
+      EventReader events = new EventReader(s);
+      for (String data; (data = events.next()) != null; ) {
+        JsonNode msg = readMessage(data);
+        if (msg != null && msg.isObject()) {
+          onMessage.accept(msg);
         }
       }
       return true;
@@ -259,35 +250,49 @@ final class UpstreamClient implements AutoCloseable {
 
   private JsonNode fromEvents(EgressStream s, long id, java.util.function.Consumer<JsonNode> notifications)
       throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(s.body(), StandardCharsets.UTF_8));
-    StringBuilder data = new StringBuilder();
-    String line;
-    while ((line = in.readLine()) != null) {
-      if (line.isEmpty()) {
-        if (!data.isEmpty()) {
-          JsonNode msg = JSON.readTree(data.toString());
-          data.setLength(0);
-          if (msg != null && msg.has("id") && msg.get("id").asLong(-1) == id && !msg.has("method")) {
-            return msg;
-          }
-          if (msg != null && TOOLS_LIST_CHANGED.equals(msg.path("method").asText())) {
-            sawToolListChanged = true;
-          } else if (msg != null && msg.path("method").isTextual() && !msg.has("id")) {
-            notifications.accept(msg);
-          }
-        }
-      } else if (line.startsWith("data:")) {
-        appendData(data, line);
+    EventReader events = new EventReader(s);
+    for (String data; (data = events.next()) != null; ) {
+      JsonNode msg = JSON.readTree(data);
+      if (msg != null && msg.has("id") && msg.get("id").asLong(-1) == id && !msg.has("method")) {
+        return msg;
+      }
+      if (msg != null && TOOLS_LIST_CHANGED.equals(msg.path("method").asText())) {
+        sawToolListChanged = true;
+      } else if (msg != null && msg.path("method").isTextual() && !msg.has("id")) {
+        notifications.accept(msg);
       }
     }
     throw new McpException("upstream_protocol_error", "the upstream's event stream ended without a response");
   }
 
-  private static void appendData(StringBuilder data, String line) {
-    if (!data.isEmpty()) {
-      data.append('\n');
+  /** The data of each event of a server-sent event stream, in order (the one SSE parser of this client). */
+  private static final class EventReader {
+    private final BufferedReader in;
+    private final StringBuilder data = new StringBuilder();
+
+    EventReader(EgressStream s) {
+      this.in = new BufferedReader(new InputStreamReader(s.body(), StandardCharsets.UTF_8));
     }
-    data.append(line.substring(line.startsWith("data: ") ? 6 : 5));
+
+    /** The next event's data, or null when the stream ends (an event not ended by a blank line is dropped). */
+    @Nullable String next() throws IOException {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.isEmpty()) {
+          if (!data.isEmpty()) {
+            String event = data.toString();
+            data.setLength(0);
+            return event;
+          }
+        } else if (line.startsWith("data:")) {
+          if (!data.isEmpty()) {
+            data.append('\n');
+          }
+          data.append(line.substring(line.startsWith("data: ") ? 6 : 5));
+        }
+      }
+      return null;
+    }
   }
 
   /** A message on the GET stream; one that is not JSON is skipped, as the stream goes on. */
