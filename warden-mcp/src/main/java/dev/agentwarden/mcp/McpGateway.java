@@ -455,10 +455,11 @@ public final class McpGateway {
       return Optional.of(toolError("denied: " + e.getMessage()));
     }
     Actor requester = Actor.agentKey(keyId.toString(), agent.name());
+    /** What the gate found; {@code opened} says the pending approval was opened by this call. */
     record Step(Optional<Approval> executed, Optional<Approval> pending, Optional<String> refusal,
-        Optional<SessionAllows.SessionAllow> allowed) {
+        Optional<SessionAllows.SessionAllow> allowed, boolean opened) {
       Step(Optional<Approval> executed, Optional<Approval> pending, Optional<String> refusal) {
-        this(executed, pending, refusal, Optional.empty());
+        this(executed, pending, refusal, Optional.empty(), false);
       }
     }
     Step step = db.inTenant(tenant, tx -> {
@@ -501,7 +502,7 @@ public final class McpGateway {
         Optional<SessionAllows.SessionAllow> allowed =
             SessionAllows.findActive(tx, agent.id(), session, qualified, argumentsSha256);
         if (allowed.isPresent()) {
-          return new Step(Optional.empty(), Optional.empty(), Optional.empty(), allowed);
+          return new Step(Optional.empty(), Optional.empty(), Optional.empty(), allowed, false);
         }
       }
       if (pending.isPresent()) {
@@ -513,7 +514,7 @@ public final class McpGateway {
       Approval opened = gate.open(UUID.randomUUID(), payload, requester, rule.get());
       Approvals.insert(tx, opened, Optional.of(agent.id()), qualified);
       Approvals.bindSession(tx, opened.id(), session);
-      return new Step(Optional.empty(), Optional.of(opened), Optional.of("new"));
+      return new Step(Optional.empty(), Optional.of(opened), Optional.empty(), Optional.empty(), true);
     });
     if (step.executed().isPresent()) {
       audit.record(tenant, actor, "approval.executed", Map.of("approval_id", step.executed().get().id().toString(),
@@ -528,7 +529,7 @@ public final class McpGateway {
     }
     if (step.pending().isPresent()) {
       Approval p = step.pending().get();
-      if (step.refusal().isPresent()) {
+      if (step.opened()) {
         audit.record(tenant, actor, "approval.requested", Map.of("approval_id", p.id().toString(), "tool", qualified,
             "payload_sha256", p.payload().sha256(), "approvers", p.rule().approvers(),
             "expires_at", p.expiresAt().toString()));
@@ -642,8 +643,6 @@ public final class McpGateway {
       try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
           server.url())) {
         items = upstream.listAll(method, member);
-      } catch (UpstreamClient.UpstreamRpcError e) {
-        return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
       } catch (McpException e) {
         return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
       }
