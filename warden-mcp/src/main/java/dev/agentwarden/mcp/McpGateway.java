@@ -578,11 +578,14 @@ public final class McpGateway {
       }
     } catch (UpstreamClient.UpstreamRpcError e) {
       trust.record(tenant, TrustSubject.tool(server.name(), toolName), EvidenceKind.ERROR, "rpc_error " + e.rpcCode());
+      // The upstream's error text is its own output: redacted like a result before it is
+      // audited or reaches the agent.
+      String message = scanner.redactSecrets(e.getMessage());
       body.put("outcome", "upstream_error");
-      body.put("error", e.getMessage());
+      body.put("error", message);
       audit.record(tenant, actor, "tool.called", body);
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
-      return new CallOutcome.RpcError(code, String.valueOf(e.getMessage()));
+      return new CallOutcome.RpcError(code, message);
     } catch (McpException e) {
       switch (e.code()) {
         case "upstream_timeout" -> trust.record(tenant, TrustSubject.tool(server.name(), toolName), EvidenceKind.TIMEOUT,
@@ -644,7 +647,7 @@ public final class McpGateway {
           server.url())) {
         items = upstream.listAll(method, member);
       } catch (McpException e) {
-        return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
+        return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + scanner.redactSecrets(e.getMessage()));
       }
       for (JsonNode item : items) {
         if (!item.isObject()) {
@@ -748,7 +751,7 @@ public final class McpGateway {
       body.put("outcome", "upstream_error");
       audit.record(tenant, actor, "tool.called", body);
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
-      return new CallOutcome.RpcError(code, e.getMessage());
+      return new CallOutcome.RpcError(code, scanner.redactSecrets(e.getMessage()));
     } catch (McpException e) {
       body.put("outcome", e.code());
       audit.record(tenant, actor, "tool.called", body);
@@ -897,7 +900,7 @@ public final class McpGateway {
       }
       return new Listing(upstream.instructions(), tools);
     } catch (UpstreamClient.UpstreamRpcError e) {
-      throw new McpException("upstream_error", "the upstream refused: " + e.getMessage());
+      throw new McpException("upstream_error", "the upstream refused: " + scanner.redactSecrets(e.getMessage()));
     }
   }
 
