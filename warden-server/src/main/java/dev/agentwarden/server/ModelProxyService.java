@@ -200,8 +200,8 @@ final class ModelProxyService implements ApiService {
   /**
    * Everything a call needs from the database before the provider is called, in one
    * transaction: the agent of the key and its provider (cached rows, valid only while their
-   * versions match what {@link ModelCallState} reads; the provider's enabled flag is always
-   * read), the model check, the upstream network policy, and the budgets, which count the
+   * versions match what {@link ModelCallState} reads; the agent's and the provider's enabled
+   * flags are always read), the model check, the upstream network policy, and the budgets, which count the
    * request. A refusal inside rolls everything back, so a refused call is not counted.
    */
   private Admission admit(ApiRequest req, String model, ObjectNode record, Consumer<ModelAgent> seen) {
@@ -213,7 +213,8 @@ final class ModelProxyService implements ApiService {
       seen.accept(agent);
       record.put("agent_id", agent.id().toString());
       record.put("agent", agent.name());
-      if (!agent.enabled()) {
+      // The incident switch: read in this transaction, never from the cached row.
+      if (!state.agentEnabled()) {
         throw ApiException.forbidden("agent_disabled", "agent " + agent.name() + " is disabled");
       }
       Provider provider = providerFor(tx, agent, state, model);

@@ -10,7 +10,8 @@ import java.util.UUID;
  * What a model call re-reads at admission, in one round trip, so that the gateway may cache the
  * agent and provider rows and still act on every change at once, in every gateway process: the
  * versions ({@code updated_at}) of the agent acting through the key and of its provider, whether
- * that provider is enabled (the incident switch is read on every call, never from a cache), the
+ * that agent and that provider are enabled (the incident switches are read on every call, never
+ * from a cache, so they do not depend on a version changing), the
  * SHA-256 of the newest version of the tenant's {@code default} policy, the tenant's budget, and
  * whether the tenant turned content logging on.
  *
@@ -19,6 +20,7 @@ import java.util.UUID;
 public record ModelCallState(
     UUID agentId,
     Instant agentUpdatedAt,
+    boolean agentEnabled,
     Optional<UUID> providerId,
     Optional<Instant> providerUpdatedAt,
     boolean providerEnabled,
@@ -29,7 +31,7 @@ public record ModelCallState(
   /** The state for the agent linked to {@code keyId}; empty when no agent is linked to it. */
   public static Optional<ModelCallState> read(Tx tx, UUID keyId, String defaultPolicy) throws SQLException {
     return tx.queryOne(
-        "select a.id as agent_id, a.updated_at as agent_at, p.id as provider_id, p.updated_at as provider_at,"
+        "select a.id as agent_id, a.updated_at as agent_at, a.enabled as agent_enabled, p.id as provider_id, p.updated_at as provider_at,"
             + " coalesce(p.enabled, false) as provider_enabled,"
             + " (select sha256 from policies where name = ? order by version desc limit 1) as policy_sha,"
             + " b.requests_per_minute, b.tokens_per_day, b.spend_per_month_micros,"
@@ -41,6 +43,7 @@ public record ModelCallState(
         rs -> new ModelCallState(
             Tx.uuid(rs, "agent_id"),
             Tx.requiredInstant(rs, "agent_at"),
+            rs.getBoolean("agent_enabled"),
             Optional.ofNullable(Tx.uuid(rs, "provider_id")),
             Tx.instant(rs, "provider_at"),
             rs.getBoolean("provider_enabled"),
