@@ -6,7 +6,6 @@ import dev.agentwarden.core.auth.Role;
 import dev.agentwarden.core.crypto.Sha256;
 import dev.agentwarden.core.json.CanonicalJson;
 import dev.agentwarden.core.scan.injection.InjectionSettings;
-import dev.agentwarden.mcp.AuditSink;
 import dev.agentwarden.store.Agent;
 import dev.agentwarden.store.Agents;
 import dev.agentwarden.store.ApiKeys;
@@ -38,12 +37,12 @@ final class AgentService implements ApiService {
 
   private final Database db;
   private final KeyIssuer issuer;
-  private final AuditSink audit;
+  private final ChainAudit audit;
   private final java.time.Clock clock;
   private final java.util.function.Consumer<dev.agentwarden.core.id.TenantId> toolsChanged;
 
   /** {@code toolsChanged} hears that an agent's visible tools may have changed (attached, detached, disabled). */
-  AgentService(Database db, KeyIssuer issuer, AuditSink audit, java.time.Clock clock,
+  AgentService(Database db, KeyIssuer issuer, ChainAudit audit, java.time.Clock clock,
       java.util.function.Consumer<dev.agentwarden.core.id.TenantId> toolsChanged) {
     this.toolsChanged = toolsChanged;
     this.db = db;
@@ -146,9 +145,11 @@ final class AgentService implements ApiService {
           key = Optional.of(new IssuedKeyView(KeyView.of(issued.key(), clock.instant()), issued.token()));
           row = withKey(draft, issued.key().id());
         }
-        return new CreatedAgent(AgentView.of(Agents.insert(tx, row)), key);
+        CreatedAgent c = new CreatedAgent(AgentView.of(Agents.insert(tx, row)), key);
+        audited(tx, req, "created", c.agent(), body.acceptWildcard().orElse(false));
+        return c;
       });
-      changed(req, "created", created.agent(), body.acceptWildcard().orElse(false));
+      toolsChanged.accept(req.tenant());
       return ApiResponse.created(created);
     };
     t.add("POST", "/v1/agents", Roles.ADMIN, create);
@@ -175,36 +176,42 @@ final class AgentService implements ApiService {
             p.injection().isPresent() ? injectionText(p.injection()) : a.injection(), p.enabled().orElse(a.enabled()),
             a.keyId(), a.createdAt(), a.updatedAt()),
             p.tools().isEmpty() || p.acceptWildcard().orElse(false));
-        return AgentView.of(Agents.update(tx, next).orElseThrow(() -> ApiException.notFound("agent")));
+        AgentView v = AgentView.of(Agents.update(tx, next).orElseThrow(() -> ApiException.notFound("agent")));
+        audited(tx, req, "updated", v, p.tools().isPresent() && p.acceptWildcard().orElse(false));
+        return v;
       });
-      changed(req, "updated", updated, p.tools().isPresent() && p.acceptWildcard().orElse(false));
+      toolsChanged.accept(req.tenant());
       return ApiResponse.ok(updated);
     });
     t.add("DELETE", "/v1/agents/{id}", Roles.ADMIN, req -> {
       UUID id = req.idParam("id", "agent");
-      AgentView deleted = db.inTenant(req.tenant(), tx -> delete(tx, Agents.find(tx, id)));
-      changed(req, "deleted", deleted, false);
+      db.inTenant(req.tenant(), tx -> delete(tx, req, Agents.find(tx, id)));
+      toolsChanged.accept(req.tenant());
       return ApiResponse.noContent();
     });
     t.add("POST", "/v1/core/delete/agent", Roles.ADMIN, req -> {
       DeleteByName body = req.body(DeleteByName.class);
-      AgentView deleted = db.inTenant(req.tenant(), tx -> delete(tx, Agents.findByName(tx, body.name())));
-      changed(req, "deleted", deleted, false);
+      AgentView deleted = db.inTenant(req.tenant(), tx -> delete(tx, req, Agents.findByName(tx, body.name())));
+      toolsChanged.accept(req.tenant());
       return ApiResponse.ok(Map.of("deleted", deleted.name()));
     });
   }
 
-  /** Deletes the agent and revokes its key in the same transaction. */
-  private static AgentView delete(dev.agentwarden.store.Tx tx, Optional<Agent> agent) throws java.sql.SQLException {
+  /** Deletes the agent, revokes its key and records both in the same transaction. */
+  private AgentView delete(dev.agentwarden.store.Tx tx, ApiRequest req, Optional<Agent> agent) throws java.sql.SQLException {
     Agent a = agent.orElseThrow(() -> ApiException.notFound("agent"));
     Agents.delete(tx, a.id());
     if (a.keyId().isPresent()) {
       ApiKeys.revoke(tx, a.keyId().get());
     }
-    return AgentView.of(a);
+    AgentView v = AgentView.of(a);
+    audited(tx, req, "deleted", v, false);
+    return v;
   }
 
-  private void changed(ApiRequest req, String change, AgentView a, boolean acceptedWildcard) {
+  /** Records the change in {@code tx}, the transaction that makes it. */
+  private void audited(dev.agentwarden.store.Tx tx, ApiRequest req, String change, AgentView a, boolean acceptedWildcard)
+      throws java.sql.SQLException {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("change", change);
     body.put("agent", a.name());
@@ -217,8 +224,7 @@ final class AgentService implements ApiService {
     if (acceptedWildcard && !wildcards(a.tools()).isEmpty()) {
       body.put("wildcard_accepted", wildcards(a.tools()));
     }
-    audit.record(req.tenant(), req.principal().actor(), "agent.changed", body);
-    toolsChanged.accept(req.tenant());
+    audit.record(tx, req.principal().actor(), "agent.changed", body);
   }
 
   private static Agent withKey(Agent a, UUID keyId) {

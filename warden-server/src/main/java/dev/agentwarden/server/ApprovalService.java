@@ -8,7 +8,6 @@ import dev.agentwarden.core.approval.ApprovalGate;
 import dev.agentwarden.core.approval.ApprovalPayload;
 import dev.agentwarden.core.approval.ApprovalStatus;
 import dev.agentwarden.core.json.CanonicalJson;
-import dev.agentwarden.mcp.AuditSink;
 import dev.agentwarden.store.Agents;
 import dev.agentwarden.store.Approvals;
 import dev.agentwarden.store.Database;
@@ -29,10 +28,10 @@ import java.util.UUID;
 final class ApprovalService implements ApiService {
   private final Database db;
   private final ApprovalGate gate;
-  private final AuditSink audit;
+  private final ChainAudit audit;
   private final Clock clock;
 
-  ApprovalService(Database db, ApprovalGate gate, AuditSink audit, Clock clock) {
+  ApprovalService(Database db, ApprovalGate gate, ChainAudit audit, Clock clock) {
     this.db = db;
     this.gate = gate;
     this.audit = audit;
@@ -121,20 +120,21 @@ final class ApprovalService implements ApiService {
         Optional<SessionAllows.SessionAllow> allow = allowSession
             ? Optional.of(SessionAllows.insert(tx, sessionAllow(tx, s, next, keyId)))
             : Optional.empty();
-        return new Decided(ApprovalView.of(new Approvals.Stored(next, s.agentId(), s.action()), clock.instant()), allow);
+        ApprovalView view = ApprovalView.of(new Approvals.Stored(next, s.agentId(), s.action()), clock.instant());
+        // The decision and its record commit together: a vote that is not in the log did not happen.
+        Map<String, Object> audited = new LinkedHashMap<>();
+        audited.put("approval_id", id.toString());
+        audited.put("decision", approve ? "approve" : "deny");
+        audited.put("payload_sha256", view.payloadSha256());
+        audited.put("status", view.status());
+        audited.put("approvals", view.approvals());
+        audit.record(tx, actor, "approval.decided", audited);
+        if (allow.isPresent()) {
+          audit.record(tx, actor, "session_allow.created", SessionAllowService.event(allow.get()));
+        }
+        return new Decided(view, allow);
       });
-      ApprovalView view = decided.view();
-      Map<String, Object> audited = new LinkedHashMap<>();
-      audited.put("approval_id", id.toString());
-      audited.put("decision", approve ? "approve" : "deny");
-      audited.put("payload_sha256", view.payloadSha256());
-      audited.put("status", view.status());
-      audited.put("approvals", view.approvals());
-      audit.record(req.tenant(), actor, "approval.decided", audited);
-      if (decided.allow().isPresent()) {
-        audit.record(req.tenant(), actor, "session_allow.created", SessionAllowService.event(decided.allow().get()));
-      }
-      return ApiResponse.ok(view);
+      return ApiResponse.ok(decided.view());
     } catch (ApprovalException e) {
       audit.record(req.tenant(), actor, "approval.refused", Map.of("approval_id", id.toString(),
           "decision", approve ? "approve" : "deny", "code", e.code()));

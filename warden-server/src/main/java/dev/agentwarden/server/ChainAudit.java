@@ -1,10 +1,11 @@
 package dev.agentwarden.server;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.mcp.AuditSink;
 import dev.agentwarden.store.AuditLog;
+import dev.agentwarden.store.Tx;
+import java.sql.SQLException;
 import java.util.Map;
 
 /**
@@ -21,9 +22,19 @@ final class ChainAudit implements AuditSink {
 
   @Override
   public void record(TenantId tenant, String actor, String type, Map<String, Object> body) {
-    AuditEventType t = AuditEventType.fromWireName(type)
+    log.append(tenant, actor, known(type), Json.MAPPER.valueToTree(body));
+  }
+
+  /**
+   * The same record inside {@code tx}, for a change made in that transaction: the change and its
+   * record commit together, or neither does.
+   */
+  void record(Tx tx, String actor, String type, Map<String, Object> body) throws SQLException {
+    log.append(tx, actor, known(type), Json.MAPPER.valueToTree(body));
+  }
+
+  private static AuditEventType known(String type) {
+    return AuditEventType.fromWireName(type)
         .orElseThrow(() -> new IllegalArgumentException("unknown audit event type " + type));
-    ObjectNode node = Json.MAPPER.valueToTree(body);
-    log.append(tenant, actor, t, node);
   }
 }

@@ -1,6 +1,5 @@
 package dev.agentwarden.server;
 
-import dev.agentwarden.mcp.AuditSink;
 import dev.agentwarden.store.Database;
 import dev.agentwarden.store.SessionAllows;
 import dev.agentwarden.store.SessionAllows.SessionAllow;
@@ -19,10 +18,10 @@ import java.util.UUID;
  */
 final class SessionAllowService implements ApiService {
   private final Database db;
-  private final AuditSink audit;
+  private final ChainAudit audit;
   private final Clock clock;
 
-  SessionAllowService(Database db, AuditSink audit, Clock clock) {
+  SessionAllowService(Database db, ChainAudit audit, Clock clock) {
     this.db = db;
     this.audit = audit;
     this.clock = clock;
@@ -71,15 +70,15 @@ final class SessionAllowService implements ApiService {
     t.add("DELETE", "/v1/session-allows/{id}", Roles.APPROVE, req -> {
       UUID id = req.idParam("id", "session allow");
       UUID keyId = req.principal().keyId();
-      record Revoked(SessionAllow allow, boolean now) {}
-      Revoked r = db.inTenant(req.tenant(), tx -> {
+      SessionAllow allow = db.inTenant(req.tenant(), tx -> {
         boolean now = SessionAllows.revoke(tx, id, keyId, clock.instant());
-        return new Revoked(SessionAllows.find(tx, id).orElseThrow(() -> ApiException.notFound("session allow")), now);
+        SessionAllow found = SessionAllows.find(tx, id).orElseThrow(() -> ApiException.notFound("session allow"));
+        if (now) {
+          audit.record(tx, req.principal().actor(), "session_allow.revoked", event(found));
+        }
+        return found;
       });
-      if (r.now()) {
-        audit.record(req.tenant(), "key:" + keyId, "session_allow.revoked", event(r.allow()));
-      }
-      return ApiResponse.ok(AllowView.of(r.allow()));
+      return ApiResponse.ok(AllowView.of(allow));
     });
   }
 }
