@@ -41,6 +41,7 @@ import dev.agentwarden.store.McpServer;
 import dev.agentwarden.store.McpServers;
 import dev.agentwarden.store.McpTool;
 import dev.agentwarden.store.SessionAllows;
+import dev.agentwarden.store.StoreException;
 import dev.agentwarden.store.TrustLedger;
 import dev.agentwarden.store.Vault;
 import java.security.SecureRandom;
@@ -74,6 +75,8 @@ public final class McpGateway {
    * notifications/tools/list_changed}, or when the watch of its event stream reconnects.
    */
   public static final String WATCH_ACTOR = "system:mcp-watch";
+  /** The refusal of a call whose step could not be recorded in the audit chain. */
+  static final String NOT_RECORDED = "refused: AgentWarden could not record this step in the audit chain, so nothing was done";
   /** What a call to a subject scoring below the tenant's trust threshold needs. */
   private static final ApprovalRule DISTRUST = ApprovalRule.approvers(1, Duration.ofMinutes(15));
 
@@ -168,14 +171,14 @@ public final class McpGateway {
         }
         McpServers.insertTool(tx, id, t.name(), t.canonical(), t.sha256(), jsonList(f), f.isEmpty());
       }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("server", name);
+      body.put("url", url);
+      body.put("tools", listing.tools().stream().map(t -> Map.of("name", t.name(), "sha256", t.sha256())).toList());
+      body.put("findings", findings);
+      audit.record(tx, actor, "mcp_server.changed", body);
       return McpServers.find(tx, id).orElse(s);
     });
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("server", name);
-    body.put("url", url);
-    body.put("tools", listing.tools().stream().map(t -> Map.of("name", t.name(), "sha256", t.sha256())).toList());
-    body.put("findings", findings);
-    audit.record(tenant, actor, "mcp_server.changed", body);
     toolsChanged(tenant);
     return server;
   }
@@ -232,14 +235,17 @@ public final class McpGateway {
         }
       }
       McpServers.synced(tx, serverId, listing.instructions(), clock.instant());
+      if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
+        // A quarantine that is not in the audit chain does not happen: the sync rolls back.
+        audit.record(tx, actor, "mcp_tool.changed", Map.of("server", server.name(), "added", added,
+            "changed_quarantined", changed, "removed", removed, "findings", findings));
+      }
       return null;
     });
     for (String tool : changed) {
       trust.record(tenant, TrustSubject.tool(server.name(), tool), EvidenceKind.IDENTITY_CHANGE, "identity changed at sync");
     }
     if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
-      audit.record(tenant, actor, "mcp_tool.changed", Map.of("server", server.name(), "added", added,
-          "changed_quarantined", changed, "removed", removed, "findings", findings));
       toolsChanged(tenant);
     }
     return new SyncReport(added, unchanged, changed, removed, findings);
@@ -250,13 +256,18 @@ public final class McpGateway {
    * sha256} (so the admin approves exactly what they saw), and acknowledges scanner findings.
    */
   public void approveTool(TenantId tenant, String actor, UUID serverId, String tool, String sha256) {
-    boolean done = db.inTenant(tenant, tx -> McpServers.approveTool(tx, serverId, tool, sha256));
+    boolean done = db.inTenant(tenant, tx -> {
+      boolean approved = McpServers.approveTool(tx, serverId, tool, sha256);
+      if (approved) {
+        audit.record(tx, actor, "mcp_tool.changed", Map.of("server_id", serverId.toString(), "tool", tool,
+            "approved_sha256", sha256));
+      }
+      return approved;
+    });
     if (!done) {
       throw new McpException("tool_identity_mismatch",
           "identity_sha256 must be the current identity hash of an existing tool of this server");
     }
-    audit.record(tenant, actor, "mcp_tool.changed", Map.of("server_id", serverId.toString(), "tool", tool,
-        "approved_sha256", sha256));
     toolsChanged(tenant);
   }
 
@@ -455,85 +466,87 @@ public final class McpGateway {
       return Optional.of(toolError("denied: " + e.getMessage()));
     }
     Actor requester = Actor.agentKey(keyId.toString(), agent.name());
-    /** What the gate found; {@code opened} says the pending approval was opened by this call. */
+    /** What the gate found; its state changes and their audit records are already committed. */
     record Step(Optional<Approval> executed, Optional<Approval> pending, Optional<String> refusal,
-        Optional<SessionAllows.SessionAllow> allowed, boolean opened) {
+        Optional<SessionAllows.SessionAllow> allowed) {
       Step(Optional<Approval> executed, Optional<Approval> pending, Optional<String> refusal) {
-        this(executed, pending, refusal, Optional.empty(), false);
+        this(executed, pending, refusal, Optional.empty());
       }
     }
-    Step step = db.inTenant(tenant, tx -> {
-      List<Approvals.Stored> candidates = new ArrayList<>();
-      if (approvalId.isPresent()) {
-        Optional<Approvals.Stored> named = Approvals.lock(tx, approvalId.get());
-        if (named.isEmpty()) {
-          return new Step(Optional.empty(), Optional.empty(), Optional.of("approval " + approvalId.get() + " not found"));
+    Step step;
+    try {
+      step = db.inTenant(tenant, tx -> {
+        List<Approvals.Stored> candidates = new ArrayList<>();
+        if (approvalId.isPresent()) {
+          Optional<Approvals.Stored> named = Approvals.lock(tx, approvalId.get());
+          if (named.isEmpty()) {
+            return new Step(Optional.empty(), Optional.empty(), Optional.of("approval " + approvalId.get() + " not found"));
+          }
+          candidates.add(named.get());
+        } else {
+          candidates.addAll(Approvals.lockOpenFor(tx, agent.name(), payload.sha256()));
         }
-        candidates.add(named.get());
-      } else {
-        candidates.addAll(Approvals.lockOpenFor(tx, agent.name(), payload.sha256()));
-      }
-      Optional<Approval> pending = Optional.empty();
-      for (Approvals.Stored s : candidates) {
-        Approval a = s.approval();
-        if (approvalId.isPresent() && !a.requester().agent().equals(Optional.of(agent.name()))) {
-          return new Step(Optional.empty(), Optional.empty(), Optional.of("approval " + a.id() + " not found"));
-        }
-        ApprovalStatus now = a.statusAt(clock.instant());
-        if (now == ApprovalStatus.APPROVED || approvalId.isPresent()) {
-          try {
-            Approval executed = gate.execute(a, payload);
-            Approvals.save(tx, executed);
-            return new Step(Optional.of(executed), Optional.empty(), Optional.empty());
-          } catch (ApprovalException e) {
-            if (e.code().equals("approval_pending")) {
-              return new Step(Optional.empty(), Optional.of(a), Optional.empty());
+        Optional<Approval> pending = Optional.empty();
+        for (Approvals.Stored s : candidates) {
+          Approval a = s.approval();
+          if (approvalId.isPresent() && !a.requester().agent().equals(Optional.of(agent.name()))) {
+            return new Step(Optional.empty(), Optional.empty(), Optional.of("approval " + a.id() + " not found"));
+          }
+          ApprovalStatus now = a.statusAt(clock.instant());
+          if (now == ApprovalStatus.APPROVED || approvalId.isPresent()) {
+            try {
+              Approval executed = gate.execute(a, payload);
+              Approvals.save(tx, executed);
+              audit.record(tx, actor, "approval.executed", Map.of("approval_id", executed.id().toString(),
+                  "tool", qualified, "payload_sha256", payload.sha256()));
+              return new Step(Optional.of(executed), Optional.empty(), Optional.empty());
+            } catch (ApprovalException e) {
+              if (e.code().equals("approval_pending")) {
+                return new Step(Optional.empty(), Optional.of(a), Optional.empty());
+              }
+              return new Step(Optional.empty(), Optional.empty(), Optional.of(e.code() + ": " + e.getMessage()));
             }
-            return new Step(Optional.empty(), Optional.empty(), Optional.of(e.code() + ": " + e.getMessage()));
+          }
+          if (now == ApprovalStatus.PENDING && pending.isEmpty()) {
+            pending = Optional.of(a);
           }
         }
-        if (now == ApprovalStatus.PENDING && pending.isEmpty()) {
-          pending = Optional.of(a);
+        // An approver's allow for exactly this call in this session stands in for a new approval;
+        // it is looked at only after an approved request (which the first retry consumes).
+        if (approvalId.isEmpty()) {
+          Optional<SessionAllows.SessionAllow> allowed =
+              SessionAllows.findActive(tx, agent.id(), session, qualified, argumentsSha256);
+          if (allowed.isPresent()) {
+            audit.record(tx, actor, "session_allow.used", Map.of("allow_id", allowed.get().id().toString(),
+                "approval_id", allowed.get().approvalId().toString(), "tool", qualified,
+                "arguments_sha256", argumentsSha256));
+            return new Step(Optional.empty(), Optional.empty(), Optional.empty(), allowed);
+          }
         }
-      }
-      // An approver's allow for exactly this call in this session stands in for a new approval;
-      // it is looked at only after an approved request (which the first retry consumes).
-      if (approvalId.isEmpty()) {
-        Optional<SessionAllows.SessionAllow> allowed =
-            SessionAllows.findActive(tx, agent.id(), session, qualified, argumentsSha256);
-        if (allowed.isPresent()) {
-          return new Step(Optional.empty(), Optional.empty(), Optional.empty(), allowed, false);
+        if (pending.isPresent()) {
+          return new Step(Optional.empty(), pending, Optional.empty());
         }
-      }
-      if (pending.isPresent()) {
-        return new Step(Optional.empty(), pending, Optional.empty());
-      }
-      if (rule.isEmpty()) {
-        return new Step(Optional.empty(), Optional.empty(), Optional.empty());
-      }
-      Approval opened = gate.open(UUID.randomUUID(), payload, requester, rule.get());
-      Approvals.insert(tx, opened, Optional.of(agent.id()), qualified);
-      Approvals.bindSession(tx, opened.id(), session);
-      return new Step(Optional.empty(), Optional.of(opened), Optional.empty(), Optional.empty(), true);
-    });
-    if (step.executed().isPresent()) {
-      audit.record(tenant, actor, "approval.executed", Map.of("approval_id", step.executed().get().id().toString(),
-          "tool", qualified, "payload_sha256", payload.sha256()));
-      return Optional.empty();
+        if (rule.isEmpty()) {
+          return new Step(Optional.empty(), Optional.empty(), Optional.empty());
+        }
+        Approval opened = gate.open(UUID.randomUUID(), payload, requester, rule.get());
+        Approvals.insert(tx, opened, Optional.of(agent.id()), qualified);
+        Approvals.bindSession(tx, opened.id(), session);
+        audit.record(tx, actor, "approval.requested", Map.of("approval_id", opened.id().toString(), "tool", qualified,
+            "payload_sha256", opened.payload().sha256(), "approvers", opened.rule().approvers(),
+            "expires_at", opened.expiresAt().toString()));
+        return new Step(Optional.empty(), Optional.of(opened), Optional.empty());
+      });
+    } catch (StoreException e) {
+      // Fail closed: the step's audit record (or the step) could not be written, so nothing of
+      // it happened and the call does not run.
+      return Optional.of(new CallOutcome.RpcError(-32603, NOT_RECORDED));
     }
-    if (step.allowed().isPresent()) {
-      audit.record(tenant, actor, "session_allow.used", Map.of("allow_id", step.allowed().get().id().toString(),
-          "approval_id", step.allowed().get().approvalId().toString(), "tool", qualified,
-          "arguments_sha256", argumentsSha256));
+    if (step.executed().isPresent() || step.allowed().isPresent()) {
       return Optional.empty();
     }
     if (step.pending().isPresent()) {
       Approval p = step.pending().get();
-      if (step.opened()) {
-        audit.record(tenant, actor, "approval.requested", Map.of("approval_id", p.id().toString(), "tool", qualified,
-            "payload_sha256", p.payload().sha256(), "approvers", p.rule().approvers(),
-            "expires_at", p.expiresAt().toString()));
-      }
       ObjectNode result = toolErrorNode("pending approval " + p.id() + ": this call needs " + p.rule().approvers()
           + " approval(s) (payload_sha256 " + p.payload().sha256() + ")" + distrust.map(d -> " because " + d).orElse("")
           + "; call again with the same arguments once approved");
@@ -583,9 +596,8 @@ public final class McpGateway {
       String message = scanner.redactSecrets(e.getMessage());
       body.put("outcome", "upstream_error");
       body.put("error", message);
-      audit.record(tenant, actor, "tool.called", body);
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
-      return new CallOutcome.RpcError(code, message);
+      return recorded(tenant, actor, body, new CallOutcome.RpcError(code, message));
     } catch (McpException e) {
       switch (e.code()) {
         case "upstream_timeout" -> trust.record(tenant, TrustSubject.tool(server.name(), toolName), EvidenceKind.TIMEOUT,
@@ -595,8 +607,7 @@ public final class McpGateway {
         default -> trust.record(tenant, TrustSubject.mcpServer(server.name()), EvidenceKind.ERROR, e.code());
       }
       body.put("outcome", e.code());
-      audit.record(tenant, actor, "tool.called", body);
-      return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
+      return recorded(tenant, actor, body, new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage()));
     }
     Cleaned cleaned = clean(result, InjectionSettings.parse(agent.injection()));
     if (cleaned.redactions() > 0 || cleaned.action().compareTo(Action.ALLOW) > 0) {
@@ -607,8 +618,21 @@ public final class McpGateway {
     body.put("redacted_secrets", cleaned.redactions());
     body.put("injection_action", cleaned.action().label());
     body.put("duration_ms", (System.nanoTime() - start) / 1_000_000);
-    audit.record(tenant, actor, "tool.called", body);
-    return new CallOutcome.Result(cleaned.result());
+    return recorded(tenant, actor, body, new CallOutcome.Result(cleaned.result()));
+  }
+
+  /**
+   * Records a call's outcome ({@code tool.called}) and only then hands it over: the agent never
+   * gets a result whose record is not durable. If the record cannot be written, the result is
+   * withheld and the agent gets an internal error instead.
+   */
+  private CallOutcome recorded(TenantId tenant, String actor, Map<String, Object> body, CallOutcome outcome) {
+    try {
+      audit.record(tenant, actor, "tool.called", body);
+      return outcome;
+    } catch (StoreException e) {
+      return new CallOutcome.RpcError(-32603, "AgentWarden could not record this call in the audit chain; its result is withheld");
+    }
   }
 
   /** Attaches a server's resources to an agent: {@code server/@resources} ('@' is never in a tool name). */
@@ -749,20 +773,17 @@ public final class McpGateway {
       result = upstream.rpc(method, params);
     } catch (UpstreamClient.UpstreamRpcError e) {
       body.put("outcome", "upstream_error");
-      audit.record(tenant, actor, "tool.called", body);
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
-      return new CallOutcome.RpcError(code, scanner.redactSecrets(e.getMessage()));
+      return recorded(tenant, actor, body, new CallOutcome.RpcError(code, scanner.redactSecrets(e.getMessage())));
     } catch (McpException e) {
       body.put("outcome", e.code());
-      audit.record(tenant, actor, "tool.called", body);
-      return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage());
+      return recorded(tenant, actor, body, new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage()));
     }
     Cleaned cleaned = clean(result, InjectionSettings.parse(agent.injection()), texts);
     body.put("outcome", "ok");
     body.put("redacted_secrets", cleaned.redactions());
     body.put("injection_action", cleaned.action().label());
-    audit.record(tenant, actor, "tool.called", body);
-    return new CallOutcome.Result(cleaned.result());
+    return recorded(tenant, actor, body, new CallOutcome.Result(cleaned.result()));
   }
 
   /**

@@ -25,11 +25,8 @@ final class ChainAudit implements AuditSink {
     log.append(tenant, actor, known(type), Json.MAPPER.valueToTree(body));
   }
 
-  /**
-   * The same record inside {@code tx}, for a change made in that transaction: the change and its
-   * record commit together, or neither does.
-   */
-  void record(Tx tx, String actor, String type, Map<String, Object> body) throws SQLException {
+  @Override
+  public void record(Tx tx, String actor, String type, Map<String, Object> body) throws SQLException {
     log.append(tx, actor, known(type), Json.MAPPER.valueToTree(body));
   }
 
