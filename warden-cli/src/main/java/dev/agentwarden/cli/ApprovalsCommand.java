@@ -135,6 +135,20 @@ final class ApprovalsCommand {
           + ", expires " + a.path("expires_at").asText());
       out.println("  payload  " + a.path("payload_canonical").asText());
       out.println("  sha256   " + a.path("payload_sha256").asText());
+      reason(a.path("reason")).ifPresent(r -> out.println("  reason   " + r));
+    }
+
+    /** Why the gateway opened the request: the agent's approval rule, or a trust score below the threshold. */
+    static java.util.Optional<String> reason(JsonNode r) {
+      return switch (r.path("kind").asText("")) {
+        case "rule" -> java.util.Optional.of(r.path("description").asText("an approval rule"));
+        case "low_trust" -> java.util.Optional.of("low trust: " + r.path("subject").path("kind").asText() + " "
+            + r.path("subject").path("name").asText() + " scores " + r.path("score").asText() + ", below the tenant's threshold "
+            + r.path("threshold").asText());
+        case "trust_unknown" -> java.util.Optional.of("the trust score of " + r.path("subject").path("name").asText()
+            + " could not be computed");
+        default -> java.util.Optional.empty();
+      };
     }
 
     private @Nullable String ask(PrintWriter out, PrintWriter err, String base) throws Exception {

@@ -46,14 +46,19 @@ class ApprovalsCommandTest {
     gw.close();
   }
 
-  /** Stores a pending request as the gateway would for an agent's tool call. */
-  private static ApprovalPayload pending(String json) {
+  static final String RULE_REASON = "{\"kind\":\"rule\",\"description\":\"approval rule #0 (tool bank/*): 1 approver(s),"
+      + " expiry 600 s\",\"rule\":{\"index\":0,\"tool\":\"bank/*\",\"approvers\":1,\"expiry_seconds\":600}}";
+  static final String LOW_TRUST_REASON = "{\"kind\":\"low_trust\",\"subject\":{\"kind\":\"tool\",\"name\":\"bank/transfer\"},"
+      + "\"score\":250,\"threshold\":300}";
+
+  /** Stores a pending request as the gateway would for an agent's tool call, opened for {@code reason}. */
+  private static ApprovalPayload pending(String json, String reason) {
     ApprovalPayload payload = ApprovalPayload.of(CanonicalJson.parse(json));
     TenantId t = new TenantId(UUID.fromString(tenant.id()));
     gw.gateway().database().inTenant(t, tx -> {
       Approvals.insert(tx, new ApprovalGate(Clock.systemUTC()).open(UUID.randomUUID(), payload,
           Actor.agentKey(UUID.randomUUID().toString(), "bot"), ApprovalRule.approvers(1, Duration.ofMinutes(10))),
-          Optional.empty(), "bank/transfer");
+          Optional.empty(), "bank/transfer", reason);
       return null;
     });
     return payload;
@@ -74,13 +79,17 @@ class ApprovalsCommandTest {
 
   @Test
   void watch_showsPayloadAndHash_andYApprovesWithThatHash_nDenies() {
-    ApprovalPayload first = pending("{\"agent\":\"bot\",\"tool\":\"bank/transfer\",\"arguments\":{\"to\":\"alice\",\"amount\":10}}");
-    ApprovalPayload second = pending("{\"agent\":\"bot\",\"tool\":\"bank/transfer\",\"arguments\":{\"to\":\"mallory\",\"amount\":99}}");
+    ApprovalPayload first = pending("{\"agent\":\"bot\",\"tool\":\"bank/transfer\",\"arguments\":{\"to\":\"alice\",\"amount\":10}}",
+        RULE_REASON);
+    ApprovalPayload second = pending("{\"agent\":\"bot\",\"tool\":\"bank/transfer\",\"arguments\":{\"to\":\"mallory\",\"amount\":99}}",
+        LOW_TRUST_REASON);
     Run r = watch(approverKey, "maybe\ny\nn\n");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains(first.canonical()).contains(first.sha256())
         .contains(second.canonical()).contains(second.sha256())
-        .contains("-> status approved").contains("-> status denied");
+        .contains("-> status approved").contains("-> status denied")
+        .contains("reason   approval rule #0 (tool bank/*): 1 approver(s), expiry 600 s")
+        .contains("reason   low trust: tool bank/transfer scores 250, below the tenant's threshold 300");
     assertThat(gw.get("/v1/approvals?status=pending", approverKey).json().path("data")).isEmpty();
     assertThat(gw.get("/v1/approvals?status=approved", approverKey).body()).contains(first.sha256());
     assertThat(gw.get("/v1/approvals?status=denied", approverKey).body()).contains(second.sha256());
@@ -96,7 +105,7 @@ class ApprovalsCommandTest {
     gw.gateway().database().inTenant(new TenantId(UUID.fromString(tenant.id())), tx -> {
       Approvals.insert(tx, new ApprovalGate(Clock.systemUTC()).open(id, payload,
           Actor.agentKey(UUID.randomUUID().toString(), "payer"), ApprovalRule.approvers(1, Duration.ofMinutes(10))),
-          Optional.of(agentId), "bank/transfer");
+          Optional.of(agentId), "bank/transfer", RULE_REASON);
       Approvals.bindSession(tx, id, "ab".repeat(32));
       return null;
     });

@@ -420,14 +420,15 @@ public final class McpGateway {
       refuse(tenant, actor, qualified, "approval.invalid_rules", "the agent's approval rules cannot be read");
       return toolError("denied: the agent's approval rules cannot be read");
     }
-    Optional<ApprovalRule> rule = approvals.ruleFor(qualified, arguments);
-    Optional<String> distrust = distrust(tenant, serverName, toolName);
+    Optional<ApprovalPolicy.Match> match = approvals.matchFor(qualified, arguments);
+    Optional<ApprovalRule> rule = match.map(ApprovalPolicy.Match::rule);
+    Optional<Distrust> distrust = distrust(tenant, serverName, toolName);
     if (distrust.isPresent() && rule.isEmpty()) {
       rule = Optional.of(DISTRUST);
     }
     if (rule.isPresent() || approvalId.isPresent()) {
       Optional<CallOutcome> held = approvalGate(tenant, keyId, sessionHash(sessionId), agent, qualified, arguments, rule,
-          approvalId, distrust);
+          approvalId, distrust, reason(match, distrust));
       if (held.isPresent()) {
         return held.get();
       }
@@ -436,23 +437,63 @@ public final class McpGateway {
   }
 
   /**
-   * Why calls to this tool need approval on trust grounds: its score or its server's is below
-   * the tenant's threshold, or the scores cannot be read (which asks a human rather than
-   * letting the call through).
+   * Why calls to a subject need approval on trust grounds: {@code low} names the lowest-scoring
+   * subject below the tenant's threshold; empty when the scores could not be read (which asks a
+   * human rather than letting the call through).
    */
-  private Optional<String> distrust(TenantId tenant, String server, String tool) {
-    try {
-      return trust.below(tenant, List.of(TrustSubject.mcpServer(server), TrustSubject.tool(server, tool)))
-          .map(low -> "the trust score of " + low.subject().kind().wire() + " " + low.subject().name() + " is "
-              + low.score().value() + ", below the tenant's threshold " + low.threshold().value());
-    } catch (RuntimeException e) {
-      return Optional.of("the trust score of " + server + "/" + tool + " could not be computed");
+  private record Distrust(TrustSubject subject, Optional<TrustLedger.Low> low) {
+    String text() {
+      return low.map(l -> "the trust score of " + l.subject().kind().wire() + " " + l.subject().name() + " is "
+          + l.score().value() + ", below the tenant's threshold " + l.threshold().value())
+          .orElse("the trust score of " + subject.name() + " could not be computed");
     }
+
+    /** The approval's reason: {@code low_trust} with subject, score and threshold, or {@code trust_unknown}. */
+    ObjectNode reason() {
+      ObjectNode r = JsonNodeFactory.instance.objectNode();
+      TrustSubject s = low.map(TrustLedger.Low::subject).orElse(subject);
+      r.put("kind", low.isPresent() ? "low_trust" : "trust_unknown");
+      r.putObject("subject").put("kind", s.kind().wire()).put("name", s.name());
+      low.ifPresent(l -> r.put("score", l.score().value()).put("threshold", l.threshold().value()));
+      return r;
+    }
+  }
+
+  /** Whether calls to this tool need approval on trust grounds: its score or its server's is below the threshold. */
+  private Optional<Distrust> distrust(TenantId tenant, String server, String tool) {
+    TrustSubject subject = TrustSubject.tool(server, tool);
+    try {
+      return trust.below(tenant, List.of(TrustSubject.mcpServer(server), subject))
+          .map(low -> new Distrust(subject, Optional.of(low)));
+    } catch (RuntimeException e) {
+      return Optional.of(new Distrust(subject, Optional.empty()));
+    }
+  }
+
+  /**
+   * Why an approval is opened, stored with it and shown to approvers: the agent's rule that
+   * matched ({@code rule}, with the rule and its description; a low trust score at the same time
+   * is added as {@code low_trust}), or else the trust score ({@code low_trust} / {@code trust_unknown}).
+   */
+  private static ObjectNode reason(Optional<ApprovalPolicy.Match> match, Optional<Distrust> distrust) {
+    if (match.isEmpty()) {
+      return distrust.map(Distrust::reason).orElseGet(() -> JsonNodeFactory.instance.objectNode().put("kind", "none"));
+    }
+    ApprovalPolicy.Match m = match.get();
+    ObjectNode r = JsonNodeFactory.instance.objectNode().put("kind", "rule").put("description", m.description());
+    ObjectNode rule = r.putObject("rule").put("index", m.index()).put("tool", m.tool())
+        .put("approvers", m.rule().approvers()).put("expiry_seconds", m.rule().expiry().toSeconds());
+    if (!m.arguments().isEmpty()) {
+      ObjectNode args = rule.putObject("arguments");
+      new java.util.TreeMap<>(m.arguments()).forEach(args::put);
+    }
+    distrust.ifPresent(d -> r.set("low_trust", d.reason()));
+    return r;
   }
 
   private Optional<CallOutcome> approvalGate(TenantId tenant, UUID keyId, String session, Agent agent,
       String qualified, JsonNode arguments, Optional<ApprovalRule> rule, Optional<UUID> approvalId,
-      Optional<String> distrust) {
+      Optional<Distrust> distrust, ObjectNode reason) {
     String actor = "agent:" + agent.name();
     String argumentsSha256 = ApprovalPayload.of(arguments).sha256();
     ObjectNode action = JsonNodeFactory.instance.objectNode();
@@ -530,11 +571,11 @@ public final class McpGateway {
           return new Step(Optional.empty(), Optional.empty(), Optional.empty());
         }
         Approval opened = gate.open(UUID.randomUUID(), payload, requester, rule.get());
-        Approvals.insert(tx, opened, Optional.of(agent.id()), qualified);
+        Approvals.insert(tx, opened, Optional.of(agent.id()), qualified, reason.toString());
         Approvals.bindSession(tx, opened.id(), session);
         audit.record(tx, actor, "approval.requested", Map.of("approval_id", opened.id().toString(), "tool", qualified,
             "payload_sha256", opened.payload().sha256(), "approvers", opened.rule().approvers(),
-            "expires_at", opened.expiresAt().toString()));
+            "expires_at", opened.expiresAt().toString(), "reason", reason));
         return new Step(Optional.empty(), Optional.of(opened), Optional.empty());
       });
     } catch (StoreException e) {
@@ -548,7 +589,7 @@ public final class McpGateway {
     if (step.pending().isPresent()) {
       Approval p = step.pending().get();
       ObjectNode result = toolErrorNode("pending approval " + p.id() + ": this call needs " + p.rule().approvers()
-          + " approval(s) (payload_sha256 " + p.payload().sha256() + ")" + distrust.map(d -> " because " + d).orElse("")
+          + " approval(s) (payload_sha256 " + p.payload().sha256() + ")" + distrust.map(d -> " because " + d.text()).orElse("")
           + "; call again with the same arguments once approved");
       ObjectNode meta = result.putObject("_meta");
       meta.put("io.agentwarden/approval_id", p.id().toString());

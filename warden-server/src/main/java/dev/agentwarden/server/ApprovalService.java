@@ -55,16 +55,17 @@ final class ApprovalService implements ApiService {
 
   record VoteView(String approverKeyId, boolean approve, Instant at, Optional<String> comment) {}
 
+  /** {@code reason}: why the request was opened (an approval rule, or low trust), when recorded. */
   record ApprovalView(UUID id, Optional<UUID> agentId, Optional<String> agent, String action, JsonNode payload,
       String payloadCanonical, String payloadSha256, String requesterKeyId, String status, int approversRequired,
-      long approvals, List<VoteView> votes, Instant createdAt, Instant expiresAt) {
+      long approvals, List<VoteView> votes, Optional<JsonNode> reason, Instant createdAt, Instant expiresAt) {
     static ApprovalView of(Approvals.Stored s, Instant now) {
       Approval a = s.approval();
       return new ApprovalView(a.id(), s.agentId(), a.requester().agent(), s.action(),
           CanonicalJson.parse(a.payload().canonical()), a.payload().canonical(), a.payload().sha256(),
           a.requester().keyId(), a.statusAt(now).wire(), a.rule().approvers(), a.approvals(),
           a.votes().stream().map(v -> new VoteView(v.approver().keyId(), v.approve(), v.at(), v.comment())).toList(),
-          a.createdAt(), a.expiresAt());
+          s.reason().map(CanonicalJson::parse), a.createdAt(), a.expiresAt());
     }
   }
 
@@ -120,7 +121,7 @@ final class ApprovalService implements ApiService {
         Optional<SessionAllows.SessionAllow> allow = allowSession
             ? Optional.of(SessionAllows.insert(tx, sessionAllow(tx, s, next, keyId)))
             : Optional.empty();
-        ApprovalView view = ApprovalView.of(new Approvals.Stored(next, s.agentId(), s.action()), clock.instant());
+        ApprovalView view = ApprovalView.of(new Approvals.Stored(next, s.agentId(), s.action(), s.reason()), clock.instant());
         // The decision and its record commit together: a vote that is not in the log did not happen.
         Map<String, Object> audited = new LinkedHashMap<>();
         audited.put("approval_id", id.toString());

@@ -97,7 +97,7 @@ class CrossTenantTest {
           .open(approvalOfB, dev.agentwarden.core.approval.ApprovalPayload.of(Json.MAPPER.createObjectNode().put("tool", "x/y")),
               dev.agentwarden.core.approval.Actor.key(keyOfB[0]),
               dev.agentwarden.core.approval.ApprovalRule.approvers(1, java.time.Duration.ofHours(1))),
-          java.util.Optional.empty(), "x/y");
+          java.util.Optional.empty(), "x/y", "{\"kind\":\"rule\"}");
       dev.agentwarden.store.SessionAllows.insert(tx, new dev.agentwarden.store.SessionAllows.SessionAllow(allowOfB,
           java.util.UUID.fromString(agentOfB.json().path("agent").path("id").asText()), "only-b-agent", "x/y",
           "1".repeat(64), "2".repeat(64), approvalOfB, java.util.UUID.fromString(keyOfB[0]), java.time.Instant.now(),

@@ -356,6 +356,14 @@ class McpGatewayTest {
 
     JsonNode shown = pending(id);
     assertThat(shown.path("payload").path("arguments").path("message").asText()).isEqualTo("pay alice 10");
+    // Why it was opened: the agent's rule, by position and content.
+    assertThat(shown.path("reason").path("kind").asText()).isEqualTo("rule");
+    assertThat(shown.path("reason").path("rule").path("index").asInt()).isZero();
+    assertThat(shown.path("reason").path("rule").path("tool").asText()).isEqualTo("test/echo");
+    assertThat(shown.path("reason").path("rule").path("expiry_seconds").asInt()).isEqualTo(600);
+    assertThat(shown.path("reason").path("description").asText())
+        .isEqualTo("approval rule #0 (tool test/echo): 1 approver(s), expiry 600 s");
+    assertThat(shown.path("reason").has("low_trust")).isFalse();
     String hash = shown.path("payload_sha256").asText();
     assertThat(hash).isEqualTo(sha256(shown.path("payload_canonical").asText()));
 
@@ -386,7 +394,8 @@ class McpGatewayTest {
     assertThat(text(again)).startsWith("pending approval ").doesNotContain(id);
     assertThat(upstream.calls).hasSize(before + 1);
     assertThat(audit("approval.executed")).contains(id);
-    assertThat(audit("approval.requested")).contains(id).contains(hash);
+    assertThat(audit("approval.requested")).contains(id).contains(hash)
+        .contains("\"description\":\"approval rule #0 (tool test/echo): 1 approver(s), expiry 600 s\"");
     assertThat(audit("approval.decided")).contains(id);
     assertThat(audit("approval.refused")).contains("approval_hash_mismatch").contains("approval_payload_mismatch");
   }
@@ -480,9 +489,13 @@ class McpGatewayTest {
 
   @Test
   void dualControl_needsTwoDistinctApprovers_andOneApproverCountsOnce() {
-    String key = agent("dual", ",\"approvals\":[{\"tool\":\"test/*\",\"approvers\":2}]");
+    String key = agent("dual", ",\"approvals\":[{\"tool\":\"test/echo\",\"approvers\":1},"
+        + "{\"tool\":\"test/*\",\"approvers\":2,\"arguments\":{\"message\":\"funds\"}}]");
     Client c = new Client(key);
     String id = approvalId(c.call("test__echo", "{\"message\":\"wire funds\"}"));
+    // The strictest matching rule is the reason, named by its position and its argument pattern.
+    assertThat(pending(id).path("reason").path("description").asText())
+        .isEqualTo("approval rule #1 (tool test/*, arguments {message=funds}): 2 approver(s), expiry 900 s");
     String hash = pending(id).path("payload_sha256").asText();
     String body = "{\"payload_sha256\":\"" + hash + "\"}";
     assertThat(gw.post("/v1/approvals/" + id + "/approve", approverKey, body).json().path("status").asText())

@@ -110,6 +110,16 @@ class TrustTest {
     // A human approves the exact call; it then reaches the upstream once.
     String approver = gw.createKey(t.adminKey(), "alice", "approver")[1];
     String id = held.path("_meta").path("io.agentwarden/approval_id").asText();
+    // The request says it was opened for low trust: the subject, its score and the threshold.
+    JsonNode reason = gw.get("/v1/approvals/" + id, approver).json().path("reason");
+    assertThat(reason.path("kind").asText()).isEqualTo("low_trust");
+    assertThat(reason.path("subject").path("kind").asText()).isEqualTo("tool");
+    assertThat(reason.path("subject").path("name").asText()).isEqualTo("test/broken");
+    assertThat(reason.path("score").asInt()).isEqualTo(950);
+    assertThat(reason.path("threshold").asInt()).isEqualTo(960);
+    assertThat(gw.get("/v1/audit/events?type=approval.requested", t.adminKey()).body()).contains(id)
+        .contains("\"reason\":{\"kind\":\"low_trust\",\"score\":950,\"subject\":{\"kind\":\"tool\",\"name\":\"test/broken\"},"
+            + "\"threshold\":960}");
     String hash = held.path("_meta").path("io.agentwarden/payload_sha256").asText();
     assertThat(gw.post("/v1/approvals/" + id + "/approve", approver, "{\"payload_sha256\":\"" + hash + "\"}").status())
         .isEqualTo(200);

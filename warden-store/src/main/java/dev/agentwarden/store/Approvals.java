@@ -23,20 +23,25 @@ import java.util.UUID;
 public final class Approvals {
   private static final String COLUMNS =
       "id, agent_id, action, payload, payload_sha256, requester_key, requester_agent, approvers, expiry_seconds,"
-          + " status, created_at, expires_at";
+          + " status, created_at, expires_at, reason";
 
-  /** A stored request with what the gate does not hold: the agent row and the action name. */
-  public record Stored(Approval approval, Optional<UUID> agentId, String action) {}
+  /**
+   * A stored request with what the gate does not hold: the agent row, the action name, and why
+   * it was opened (JSON text; empty for requests stored before reasons were).
+   */
+  public record Stored(Approval approval, Optional<UUID> agentId, String action, Optional<String> reason) {}
 
   private Approvals() {}
 
-  public static void insert(Tx tx, Approval a, Optional<UUID> agentId, String action) throws SQLException {
+  /** Stores a new request; {@code reason} is the JSON text saying why it was opened. */
+  public static void insert(Tx tx, Approval a, Optional<UUID> agentId, String action, String reason)
+      throws SQLException {
     tx.update("insert into approvals (id, tenant_id, agent_id, action, payload, payload_sha256, requester_key,"
-            + " requester_agent, approvers, expiry_seconds, status, created_at, expires_at)"
-            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            + " requester_agent, approvers, expiry_seconds, status, created_at, expires_at, reason)"
+            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         a.id(), tx.tenant(), agentId, action, a.payload().canonical(), a.payload().sha256(),
         UUID.fromString(a.requester().keyId()), a.requester().agent(), a.rule().approvers(),
-        a.rule().expiry().toSeconds(), a.status(), a.createdAt(), a.expiresAt());
+        a.rule().expiry().toSeconds(), a.status(), a.createdAt(), a.expiresAt(), reason);
   }
 
   /**
@@ -118,7 +123,7 @@ public final class Approvals {
         s.approval().id());
     Approval a = s.approval();
     return new Stored(new Approval(a.id(), a.payload(), a.requester(), a.rule(), a.createdAt(), a.expiresAt(),
-        a.status(), votes), s.agentId(), s.action());
+        a.status(), votes), s.agentId(), s.action(), s.reason());
   }
 
   static Stored map(ResultSet rs) throws SQLException {
@@ -131,6 +136,7 @@ public final class Approvals {
         Tx.requiredInstant(rs, "expires_at"),
         ApprovalStatus.fromWire(rs.getString("status")),
         List.of());
-    return new Stored(a, Optional.ofNullable(Tx.uuid(rs, "agent_id")), rs.getString("action"));
+    return new Stored(a, Optional.ofNullable(Tx.uuid(rs, "agent_id")), rs.getString("action"),
+        Optional.ofNullable(rs.getString("reason")));
   }
 }

@@ -118,15 +118,43 @@ public final class ApprovalPolicy {
 
   /** The rule a call of {@code tool} with {@code arguments} falls under; empty when it needs none. */
   public Optional<ApprovalRule> ruleFor(String tool, JsonNode arguments) {
-    ApprovalRule strictest = null;
-    for (Rule r : rules) {
+    return matchFor(tool, arguments).map(Match::rule);
+  }
+
+  /**
+   * The written rule that decided a call: its position in the agent's list ({@code index}, from
+   * 0), what it names, and what it requires. Shown to approvers as the reason a request was opened.
+   */
+  public record Match(int index, String tool, Map<String, String> arguments, ApprovalRule rule) {
+    public Match {
+      arguments = Map.copyOf(arguments);
+    }
+
+    /** One line for humans, e.g. {@code approval rule #1 (tool bank/*, arguments {to=^ext-}): 2 approvers, expiry 900 s}. */
+    public String description() {
+      return "approval rule #" + index + " (tool " + tool + (arguments.isEmpty() ? "" : ", arguments " + new java.util.TreeMap<>(arguments))
+          + "): " + rule.approvers() + " approver(s), expiry " + rule.expiry().toSeconds() + " s";
+    }
+  }
+
+  /**
+   * As {@link #ruleFor}, naming the rule: the strictest match (most approvers, then the shortest
+   * expiry, then the first written), so the same call always names the same rule.
+   */
+  public Optional<Match> matchFor(String tool, JsonNode arguments) {
+    Match strictest = null;
+    for (int i = 0; i < rules.size(); i++) {
+      Rule r = rules.get(i);
       if (!r.matches(tool, arguments) || !r.rule().required()) {
         continue;
       }
       if (strictest == null
-          || r.rule().approvers() > strictest.approvers()
-          || (r.rule().approvers() == strictest.approvers() && r.rule().expiry().compareTo(strictest.expiry()) < 0)) {
-        strictest = r.rule();
+          || r.rule().approvers() > strictest.rule().approvers()
+          || (r.rule().approvers() == strictest.rule().approvers()
+              && r.rule().expiry().compareTo(strictest.rule().expiry()) < 0)) {
+        Map<String, String> args = new LinkedHashMap<>();
+        r.arguments().forEach((k, v) -> args.put(k, v.pattern()));
+        strictest = new Match(i, r.tool(), args, r.rule());
       }
     }
     return Optional.ofNullable(strictest);
