@@ -11,6 +11,9 @@ import dev.agentwarden.egress.EgressStream;
 import dev.agentwarden.core.vault.VaultException;
 import dev.agentwarden.store.Provider;
 import dev.agentwarden.store.ProviderRegistry;
+import dev.agentwarden.store.SealedSecret;
+import dev.agentwarden.store.Tx;
+import java.sql.SQLException;
 import dev.agentwarden.store.Vault;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,14 +58,16 @@ public final class CredentialBroker {
   }
 
   /**
-   * Brokering of the key of a provider the caller has just read as enabled (no second lookup);
-   * whether it is still enabled is checked again when the key is released.
+   * Brokering of the key of a provider the caller has just read as enabled in {@code tx}, the
+   * transaction that admits the call: the key is read there, still encrypted, and egress
+   * releases it (allowed-host check, then decryption) without another round trip to the database.
    */
-  Brokering provider(TenantId tenant, Provider provider) {
+  Brokering provider(Tx tx, Provider provider) throws SQLException {
     if (!provider.enabled()) {
       throw new VaultException("provider_disabled", "provider " + provider.name() + " is disabled");
     }
-    return new Brokering(host -> providers.broker(tenant, provider.name(), host));
+    SealedSecret key = vault.seal(tx, provider.secret());
+    return new Brokering(key::release);
   }
 
   /**

@@ -115,13 +115,13 @@ final class ModelProxyService implements ApiService {
   }
 
   /** Everything one call needs after the agent and provider were resolved. */
-  private record Call(ApiRequest req, ModelAgent agent, Provider provider, ProviderAdapter adapter,
-      NetworkPolicy network, String model, boolean stream, boolean clientWantsUsage, ObjectNode record,
-      Optional<ContentLog> content) {}
+  private record Call(ApiRequest req, ModelAgent agent, Provider provider, CredentialBroker.Brokering key,
+      ProviderAdapter adapter, NetworkPolicy network, String model, boolean stream, boolean clientWantsUsage,
+      ObjectNode record, Optional<ContentLog> content) {}
 
   /** What admission resolved for one call. */
-  private record Admission(ModelAgent agent, Provider provider, ProviderAdapter adapter, NetworkPolicy network,
-      boolean contentLogging) {}
+  private record Admission(ModelAgent agent, Provider provider, CredentialBroker.Brokering key, ProviderAdapter adapter,
+      NetworkPolicy network, boolean contentLogging) {}
 
   private ApiResponse chat(ApiRequest req) {
     ObjectNode record = JsonNodeFactory.instance.objectNode();
@@ -149,8 +149,8 @@ final class ModelProxyService implements ApiService {
       if (stream) {
         body.withObject("stream_options").put("include_usage", true);
       }
-      Call call = new Call(req, admitted.agent(), admitted.provider(), admitted.adapter(), admitted.network(), model,
-          stream, wantsUsage, record, content);
+      Call call = new Call(req, admitted.agent(), admitted.provider(), admitted.key(), admitted.adapter(),
+          admitted.network(), model, stream, wantsUsage, record, content);
       return stream ? streamed(call, body) : whole(call, body);
     } catch (RuntimeException e) {
       ApiException problem = Problems.classify(e);
@@ -238,7 +238,9 @@ final class ModelProxyService implements ApiService {
             "the " + (x.scope().equals(ModelBudgets.TENANT) ? "tenant" : "agent") + " budget " + x.limit() + " ("
                 + x.value() + ") is used up until " + x.resetsAt(), Map.of("Retry-After", Long.toString(retry)));
       }
-      return new Admission(agent, provider, adapter, network, state.contentLogging());
+      // Read now, still encrypted; decrypted by egress only for the provider's checked host.
+      CredentialBroker.Brokering key = credentials.provider(tx, provider);
+      return new Admission(agent, provider, key, adapter, network, state.contentLogging());
     });
   }
 
@@ -364,11 +366,6 @@ final class ModelProxyService implements ApiService {
 
   // ---- the provider call ----------------------------------------------------------------
 
-  /** The provider key as a reference: nothing is decrypted until egress sends to an allowed host. */
-  private CredentialBroker.Brokering broker(Call call) {
-    return credentials.provider(call.req().tenant(), call.provider());
-  }
-
   private EgressClient client(NetworkPolicy network, Provider provider, CredentialBroker.Brokering key) {
     String host = provider.baseUrl().getHost();
     return EgressClient.builder(network)
@@ -382,7 +379,7 @@ final class ModelProxyService implements ApiService {
   }
 
   private ApiResponse whole(Call call, ObjectNode body) {
-    CredentialBroker.Brokering key = broker(call);
+    CredentialBroker.Brokering key = call.key();
     long started = System.nanoTime();
     dev.agentwarden.egress.EgressResponse r;
     try {
@@ -445,7 +442,7 @@ final class ModelProxyService implements ApiService {
   }
 
   private ApiResponse streamed(Call call, ObjectNode body) {
-    CredentialBroker.Brokering key = broker(call);
+    CredentialBroker.Brokering key = call.key();
     EgressStream up;
     try {
       up = client(call.network(), call.provider(), key).open(call.adapter().chatRequest(call.provider(), body));
@@ -805,20 +802,20 @@ final class ModelProxyService implements ApiService {
     ArrayNode redactions = r.putArray("redactions_out");
     rules.forEach(redactions::add);
     call.content().ifPresent(c -> c.into(r));
-    db.inTenant(call.req().tenant(), tx -> {
+    // Usage is counted in the transaction of the group commit that stores the record: no
+    // transaction of its own, and the call is counted exactly when it is recorded. The record is
+    // durable before the call returns.
+    audit.modelCalled(call.req().tenant(), "agent:" + call.agent().id(), r, tx -> {
       ModelBudgets.record(tx, List.of(ModelBudgets.TENANT, ModelBudgets.agent(call.agent().id())), now,
           promptTokens + completionTokens, cost);
       return null;
     });
-    // The record goes through the audit log's group commit (measured faster than appending inside
-    // the usage transaction, see BENCHMARKS.md); it is durable before the call returns.
-    audit.modelCalled(call.req().tenant(), "agent:" + call.agent().id(), r);
   }
 
   private void recordCall(ApiRequest req, Optional<ModelAgent> agent, ObjectNode record) {
     ContentLog.fit(record);
     String actor = agent.map(a -> "agent:" + a.id()).orElse("key:" + req.principal().keyId());
-    audit.modelCalled(req.tenant(), actor, record);
+    audit.modelCalled(req.tenant(), actor, record, tx -> null);
   }
 
   // ---- GET /v1/models ----------------------------------------------------------------------
@@ -836,7 +833,7 @@ final class ModelProxyService implements ApiService {
     ArrayNode data = list.putArray("data");
     if (ids.isEmpty() && adapters.containsKey(provider.kind())) {
       // Any model of the provider is allowed: ask it which ones it has.
-      CredentialBroker.Brokering key = credentials.provider(req.tenant(), provider);
+      CredentialBroker.Brokering key = credentials.provider(req.tenant(), provider.name());
       dev.agentwarden.egress.EgressResponse r;
       try {
         r = client(policies.defaultNetwork(req.tenant()), provider, key).send(adapters.get(provider.kind()).modelsRequest(provider));

@@ -22,8 +22,8 @@ final class ModelTrustEvidence {
 
   /** Records to {@code inner} (the audit chain) first, then the evidence the record shows. */
   static ModelCallAudit around(ModelCallAudit inner, TrustLedger ledger) {
-    return (tenant, actor, record) -> {
-      inner.modelCalled(tenant, actor, record);
+    return (tenant, actor, record, alongside) -> {
+      inner.modelCalled(tenant, actor, record, alongside);
       if (!record.path("provider").isTextual() || record.path("provider").asText().isEmpty()) {
         return;
       }

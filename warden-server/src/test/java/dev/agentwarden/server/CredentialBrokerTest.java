@@ -140,6 +140,22 @@ class CredentialBrokerTest {
   }
 
   @Test
+  void sealedProviderKey_toAHostOutsideAllowedHosts_isRefusedBeforeUnwrappingOrSending() {
+    providers.create(tenant, new ProviderRegistry.NewProvider("sealed", "openai_compatible",
+        "http://api.upstream.test/v1", Optional.empty(), Optional.of(new SecretRef("upstream")), List.of(), true));
+    dev.agentwarden.store.Provider provider = providers.requireEnabled(tenant, "sealed");
+    CredentialBroker.Brokering b = db.inTenant(tenant, tx -> broker.provider(tx, provider));
+    unwraps.set(0);
+    assertThatThrownBy(() -> send(b, "other.test"))
+        .isInstanceOf(VaultException.class)
+        .hasFieldOrPropertyWithValue("code", "host_not_allowed")
+        .hasMessageNotContaining(SECRET);
+    assertThat(unwraps).hasValue(0);
+    assertThat(upstreamCalls).hasValue(0);
+    assertThat(b.releases()).isZero();
+  }
+
+  @Test
   void destinationDeniedByPolicy_neverReachesTheVault() {
     unwraps.set(0);
     CredentialBroker.Brokering b = broker.secret(tenant, new SecretRef("upstream"));
@@ -169,19 +185,19 @@ class CredentialBrokerTest {
   }
 
   @Test
-  void providerKeyPassedAsReference_isDecryptedOnlyInsideEgress_afterTheDestinationCheck() {
+  void providerKeySealedInTheCallsTransaction_isUnwrappedOnlyInsideEgress_afterTheDestinationCheck() {
     providers.create(tenant, new ProviderRegistry.NewProvider("proxied", "openai_compatible",
         "http://api.upstream.test/v1", Optional.empty(), Optional.of(new SecretRef("upstream")), List.of(), true));
     dev.agentwarden.store.Provider provider = providers.requireEnabled(tenant, "proxied");
     unwraps.set(0);
-    CredentialBroker.Brokering denied = broker.provider(tenant, provider);
+    CredentialBroker.Brokering denied = db.inTenant(tenant, tx -> broker.provider(tx, provider));
     EgressClient closed = EgressClient.builder(NetworkPolicy.denyAll()).resolver(NAMES).credentials(denied).build();
     assertThatThrownBy(() -> closed.send(EgressRequest.get("http://api.upstream.test:" + upstream.getAddress().getPort() + "/")))
         .isInstanceOf(EgressException.DestinationDenied.class);
     assertThat(unwraps).as("a reference costs no decryption until egress sends").hasValue(0);
     assertThat(denied.released()).isEmpty();
 
-    CredentialBroker.Brokering allowed = broker.provider(tenant, provider);
+    CredentialBroker.Brokering allowed = db.inTenant(tenant, tx -> broker.provider(tx, provider));
     assertThat(unwraps).hasValue(0);
     EgressResponse seen = allowed.scrub(send(allowed, "api.upstream.test"));
     assertThat(unwraps.get()).isPositive();

@@ -100,14 +100,29 @@ public final class AuditLog {
    * @throws StoreException {@code audit_append_failed} if it could not be signed or stored
    */
   public AuditEvent append(TenantId tenant, String actor, AuditEventType type, ObjectNode body) {
+    return append(tenant, actor, type, body, NOTHING_ALONGSIDE);
+  }
+
+  /**
+   * As {@link #append(TenantId, String, AuditEventType, ObjectNode)}, and runs {@code alongside}
+   * in the transaction that stores the event: the two are durable together or not at all (a
+   * model call's usage is counted exactly when its record exists). The work runs in the batch of
+   * other callers' events and must not fail for reasons of its own caller alone, since a failure
+   * fails the whole batch; it should be one short statement.
+   */
+  public AuditEvent append(TenantId tenant, String actor, AuditEventType type, ObjectNode body,
+      TxCallback<?> alongside) {
     Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(alongside, "alongside");
     if (tenant.isOperator()) {
       throw new StoreException("audit_append_failed", "the operator scope has no audit chain");
     }
-    Pending pending = new Pending(draft(tenant, actor, type, body));
+    Pending pending = new Pending(draft(tenant, actor, type, body), alongside);
     lanes.computeIfAbsent(tenant, Lane::new).submit(pending);
     return pending.await();
   }
+
+  private static final TxCallback<?> NOTHING_ALONGSIDE = tx -> null;
 
   /**
    * Records one event inside the caller's transaction, in that transaction's tenant. The event
@@ -275,12 +290,14 @@ public final class AuditLog {
   }
 
   /**
-   * Group commit for one tenant in this process. Callers queue their entry and wait; one
-   * committer (a virtual thread, started when the lane has work and none is running) takes
-   * everything queued, up to {@link #MAX_BATCH}, appends it in one transaction under the chain
-   * head's row lock, and acknowledges each caller only after that transaction committed. While
-   * it commits, new callers queue up for the next batch, so the batch grows with the load and a
-   * tenant costs one durable commit per batch, not per event. If a batch fails, every caller in
+   * Group commit for one tenant in this process. Callers queue their entry; the caller that finds
+   * no committer running becomes it, in its own thread (an idle tenant's event costs no hand-off
+   * to another thread and back), takes everything queued, up to {@link #MAX_BATCH}, appends it in
+   * one transaction under the chain head's row lock, and acknowledges each caller only after that
+   * transaction committed. While it commits, new callers queue up for the next batch, so the batch
+   * grows with the load and a tenant costs one durable commit per batch, not per event. Once its
+   * own entry is done, the caller hands what is still queued to a virtual thread, so no caller
+   * waits on other callers' batches for longer than one batch. If a batch fails, every caller in
    * it fails.
    */
   private final class Lane {
@@ -294,7 +311,24 @@ public final class AuditLog {
 
     void submit(Pending pending) {
       queue.add(pending);
-      startCommitterIfIdle();
+      if (!committing.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        while (!pending.result.isDone()) {
+          List<Pending> batch = nextBatch();
+          if (batch.isEmpty()) {
+            break;
+          }
+          commit(batch);
+        }
+      } finally {
+        committing.set(false);
+      }
+      // Entries queued while this caller committed whose callers found the flag set.
+      if (!queue.isEmpty()) {
+        startCommitterIfIdle();
+      }
     }
 
     private void startCommitterIfIdle() {
@@ -326,7 +360,13 @@ public final class AuditLog {
 
     private void commit(List<Pending> batch) {
       try {
-        List<AuditEvent> events = db.inTenant(tenant, tx -> appendAll(tx, batch.stream().map(p -> p.entry).toList()));
+        List<AuditEvent> events = db.inTenant(tenant, tx -> {
+          List<AuditEvent> appended = appendAll(tx, batch.stream().map(p -> p.entry).toList());
+          for (Pending p : batch) {
+            p.alongside.run(tx);
+          }
+          return appended;
+        });
         for (int i = 0; i < batch.size(); i++) {
           batch.get(i).result.complete(events.get(i));
         }
@@ -340,10 +380,12 @@ public final class AuditLog {
 
   private static final class Pending {
     final AuditEntry entry;
+    final TxCallback<?> alongside;
     final CompletableFuture<AuditEvent> result = new CompletableFuture<>();
 
-    Pending(AuditEntry entry) {
+    Pending(AuditEntry entry, TxCallback<?> alongside) {
       this.entry = entry;
+      this.alongside = alongside;
     }
 
     /** Waits until the batch holding this entry committed or failed. */

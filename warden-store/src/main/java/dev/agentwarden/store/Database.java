@@ -22,7 +22,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * nor table owner and cannot bypass row-level security.
  */
 public final class Database implements AutoCloseable {
-  private static final String SET_TENANT = "select set_config('warden.tenant_id', ?, true)";
+  static final String SET_TENANT = "select set_config('warden.tenant_id', ?, true)";
 
   private final HikariDataSource pool;
 
@@ -85,7 +85,7 @@ public final class Database implements AutoCloseable {
   private <T extends @Nullable Object> T transaction(TenantId tenant, TxCallback<T> work) {
     try (Connection c = pool.getConnection()) {
       try {
-        setTenant(c, tenant);
+        // The tenant context goes out with the transaction's first statement (see Tx).
         T result = work.run(new Tx(c, tenant));
         c.commit();
         return result;

@@ -12,7 +12,8 @@ import java.util.UUID;
 
 /**
  * The vault_secrets table. Metadata queries never select the ciphertext column; only {@link
- * #ciphertext} reads it, so code that lists or shows secrets cannot decrypt by accident.
+ * #ciphertext} and {@link #sealed} (brokering) read it, so code that lists or shows secrets
+ * cannot decrypt by accident.
  */
 final class VaultSecrets {
   private static final String METADATA =
@@ -44,10 +45,18 @@ final class VaultSecrets {
     return tx.queryOne("select " + METADATA + " from vault_secrets where id = ?", VaultSecrets::map, id);
   }
 
-  /** The only read of the ciphertext column. */
+  /** One of the two reads of the ciphertext column, both for brokering. */
   static Optional<byte[]> ciphertext(Tx tx, UUID id) throws SQLException {
     return tx.queryOne("select ciphertext from vault_secrets where id = ?", rs -> rs.getBytes(1), id);
   }
+
+  /** A secret's metadata and ciphertext in one read, for {@link Vault#seal}. */
+  static Optional<Sealed> sealed(Tx tx, SecretRef ref) throws SQLException {
+    return tx.queryOne("select " + METADATA + ", ciphertext from vault_secrets where name = ?",
+        rs -> new Sealed(map(rs), rs.getBytes("ciphertext")), ref.name());
+  }
+
+  record Sealed(VaultSecret meta, byte[] ciphertext) {}
 
   /** Every (id, ciphertext) of the tenant, locked, for re-encryption after a data-key rotation. */
   static List<Row> allForUpdate(Tx tx) throws SQLException {

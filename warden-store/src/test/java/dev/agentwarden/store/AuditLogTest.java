@@ -193,6 +193,29 @@ class AuditLogTest {
   }
 
   @Test
+  void workAlongsideAnEvent_isStoredWithIt_orNeither() {
+    java.time.Instant at = java.time.Instant.parse("2026-11-23T10:00:00Z");
+    log.append(a, "system", AuditEventType.MODEL_CALLED, body(0),
+        tx -> {
+          ModelBudgets.record(tx, List.of(ModelBudgets.TENANT), at, 42, 7);
+          return null;
+        });
+    assertThat(log.size(a)).isEqualTo(1);
+    assertThat(db.inTenant(a, tx -> ModelBudgets.usage(tx, ModelBudgets.TENANT, at)).tokensToday()).isEqualTo(42);
+
+    assertThatThrownBy(() -> log.append(a, "system", AuditEventType.MODEL_CALLED, body(1), tx -> {
+      ModelBudgets.record(tx, List.of(ModelBudgets.TENANT), at, 1000, 7);
+      return tx.update("update no_such_table set x = 1");
+    })).isInstanceOf(StoreException.class)
+        .extracting(x -> ((StoreException) x).code()).isEqualTo("audit_append_failed");
+    assertThat(log.size(a)).as("the event failed with its work").isEqualTo(1);
+    assertThat(db.inTenant(a, tx -> ModelBudgets.usage(tx, ModelBudgets.TENANT, at)).tokensToday())
+        .as("the work failed with its event").isEqualTo(42);
+    assertThat(db.inTenant(b, tx -> ModelBudgets.usage(tx, ModelBudgets.TENANT, at)).tokensToday())
+        .as("the work ran in the event's tenant only").isZero();
+  }
+
+  @Test
   void twoIndependentGatewayInstancesOnOneDatabase_shareOneIdentityAndOneGapFreeChain() throws Exception {
     Database otherPool = TestDatabases.connect(adminUrl, 4);
     try {

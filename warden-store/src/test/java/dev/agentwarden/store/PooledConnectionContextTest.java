@@ -72,4 +72,34 @@ class PooledConnectionContextTest {
     assertThat(single.unscopedSetting()).isNullOrEmpty();
     assertThat(keyNames(b)).containsExactly("b-key");
   }
+
+  /**
+   * The tenant context travels with the transaction's first statement, whatever kind it is: a
+   * write, a single-row read, a paged read or a statement on the raw connection.
+   */
+  @Test
+  void everyKindOfFirstStatement_runsInsideItsTenant() throws SQLException {
+    int updated = single.inTenant(a, tx -> tx.update("update api_keys set name = name"));
+    assertThat(updated).isEqualTo(1);
+    Optional<String> one = single.inTenant(b, tx -> tx.queryOne("select name from api_keys", rs -> rs.getString(1)));
+    assertThat(one).contains("b-key");
+    List<String> paged = new java.util.ArrayList<>();
+    single.inTenant(a, tx -> {
+      tx.forEach("select name from api_keys", 10, rs -> {
+        paged.add(rs.getString(1));
+        return null;
+      });
+      return null;
+    });
+    assertThat(paged).containsExactly("a-key");
+    String raw = single.inTenant(b, tx -> {
+      try (var st = tx.connection().prepareStatement("select name from api_keys");
+          var rs = st.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    });
+    assertThat(raw).isEqualTo("b-key");
+    assertThat(single.unscopedSetting()).isNullOrEmpty();
+  }
 }
