@@ -24,7 +24,7 @@ final class CandidateChecks {
           "example", "xxxxx", "placeholder", "your_", "your-", "yourkey", "yourtoken", "yourpass",
           "changeme", "change_me", "redacted", "dummy", "sample", "insert", "replace_me",
           "****", "....", "…", "${", "{{", "%s", "%(", "foobar", "lorem",
-          "notreal", "not_real", "fake_", "_fake", "abcdefghij", "1234567890abcdefgh",
+          "notreal", "not_real", "fake_", "_fake", "1234567890abcdefgh",
           "secret_here", "key_here", "token_here", "here_", "changeit", "not-secret", "not_secret",
           "notsecret", "not-a-secret", "hunter2", "abc123", "fake-", "-fake");
 
@@ -104,6 +104,31 @@ final class CandidateChecks {
     // A value that is an environment or template reference is a pointer to a secret.
     return lower.startsWith("$") || lower.startsWith("%") || lower.startsWith("@")
         || longestRun(lower) * 2 > lower.length();
+  }
+
+  /**
+   * Hex digits written in both cases ({@code acdeFf05b1...}): neither a hex encoding (one case
+   * throughout) nor a random base62 token (which would practically always hold letters past
+   * {@code f}: a 16-char one stays within hex letters with chance below 10^-7). Typed, not
+   * generated. Only values of 16 chars or more with at least two letters of each case count.
+   */
+  static boolean isMixedCaseHex(String s) {
+    if (s.length() < 16) {
+      return false;
+    }
+    int upper = 0;
+    int lower = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 'a' && c <= 'f') {
+        lower++;
+      } else if (c >= 'A' && c <= 'F') {
+        upper++;
+      } else if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return upper >= 1 && lower >= 1;
   }
 
   private static boolean isStandIn(String lower) {

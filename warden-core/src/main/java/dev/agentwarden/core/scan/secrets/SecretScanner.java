@@ -203,7 +203,8 @@ public final class SecretScanner {
       return 0;
     }
     if (rule.has(SecretRule.Flag.GENERIC)
-        && (CandidateChecks.hasAscendingRun(secret, 7) || CandidateChecks.isNonRandomUuid(secret))) {
+        && (CandidateChecks.hasAscendingRun(secret, 7) || CandidateChecks.isNonRandomUuid(secret)
+            || CandidateChecks.isMixedCaseHex(secret))) {
       return 0;
     }
     if (rule.has(SecretRule.Flag.WORDY) && CandidateChecks.looksLikeIdentifier(secret)) {

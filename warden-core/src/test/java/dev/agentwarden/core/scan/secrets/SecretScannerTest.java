@@ -53,6 +53,23 @@ class SecretScannerTest {
   }
 
   @Test
+  void mixedCaseHex_isTypedNotGenerated() {
+    assertThat(CandidateChecks.isMixedCaseHex("9fA3c07bE61d24aF8c05b9e3D7a41f6c")).isTrue();
+    assertThat(CandidateChecks.isMixedCaseHex("9fa3c07be61d24af8c05b9e3d7a41f6c")).isFalse();
+    assertThat(CandidateChecks.isMixedCaseHex("9FA3C07BE61D24AF8C05B9E3D7A41F6C")).isFalse();
+    assertThat(CandidateChecks.isMixedCaseHex("9fA3c07bE61d24aF8c05b9e3D7a41f6g")).isFalse();
+    assertThat(CandidateChecks.isMixedCaseHex("9fA3c07bE61d")).isFalse();
+  }
+
+  @Test
+  void aSequentialRunInsideAnOtherwiseRandomToken_doesNotExemptIt() {
+    // A hand-edited copy of a real key is still a key; only filler as a whole is a placeholder.
+    String okta = "00" + "Rk7vQ2m" + "ABCDEFGHIJKL" + "x9LpT3wZc8NbY4hS6dJ1f";
+    assertThat(scanner.scan("okta_api_token = " + okta)).isNotEmpty();
+    assertThat(scanner.scan("okta_api_token = 00xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")).isEmpty();
+  }
+
+  @Test
   void githubChecksum_raisesConfidenceOnlyWhenValid() {
     String random = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1";
     String valid = "ghp_" + random + CandidateChecks.base62(crc(random), 6);
