@@ -103,7 +103,7 @@ final class CandidateChecks {
     }
     // A value that is an environment or template reference is a pointer to a secret.
     return lower.startsWith("$") || lower.startsWith("%") || lower.startsWith("@")
-        || longestRun(lower) * 2 > lower.length();
+        || longestRun(lower) * 2 > lower.length() || ascends(lower, ALPHABET_RUN);
   }
 
   /**
@@ -130,6 +130,14 @@ final class CandidateChecks {
     }
     return upper >= 1 && lower >= 1;
   }
+
+  /**
+   * A run of this many chars in alphabet or digit order ({@code abcdefghijklmnopqrst...}) is
+   * most of an alphabet typed out: filler, whatever surrounds it. Shorter runs are not enough,
+   * since hand-edited copies of real keys (a test fixture that overwrites part of a token with
+   * {@code ABCDEFGHIJ}) still carry the rest of the key.
+   */
+  private static final int ALPHABET_RUN = 20;
 
   private static boolean isStandIn(String lower) {
     return STAND_INS.contains(lower);
