@@ -198,11 +198,12 @@ public final class Gateway implements AutoCloseable {
       Clock clock, java.time.Duration modelReadTimeout) {
     StoreModelAgents agents = new StoreModelAgents(db);
     // Upstreams are governed by the tenant's default policy (deny-all until it has one).
+    dev.agentwarden.store.TrustLedger providerTrust =
+        new dev.agentwarden.store.TrustLedger(db, dev.agentwarden.core.trust.TrustRule.standard(), clock);
     ModelProxyService proxy = new ModelProxyService(providers, credentials, db, agents, policies,
         dev.agentwarden.core.scan.ContentScanner.standard(), dev.agentwarden.core.model.PriceTable.standard(),
-        ModelTrustEvidence.around(ModelCallAudit.toChain(audit),
-            new dev.agentwarden.store.TrustLedger(db, dev.agentwarden.core.trust.TrustRule.standard(), clock)),
-        clock, modelReadTimeout);
+        ModelTrustEvidence.around(ModelCallAudit.toChain(audit), providerTrust), providerTrust, clock,
+        modelReadTimeout);
     return List.of(proxy, new BudgetService(db, agents, clock), new TenantSettingsService(db, audit));
   }
 

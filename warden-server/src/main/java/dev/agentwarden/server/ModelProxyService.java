@@ -21,6 +21,7 @@ import dev.agentwarden.core.scan.ScanKind;
 import dev.agentwarden.core.scan.injection.Action;
 import dev.agentwarden.core.scan.injection.UntrustedContent;
 import dev.agentwarden.core.scan.injection.Verdict;
+import dev.agentwarden.core.trust.TrustSubject;
 import dev.agentwarden.core.vault.VaultException;
 import dev.agentwarden.egress.EgressClient;
 import dev.agentwarden.egress.EgressException;
@@ -32,6 +33,7 @@ import dev.agentwarden.store.Tx;
 import java.sql.SQLException;
 import dev.agentwarden.store.Provider;
 import dev.agentwarden.store.ProviderRegistry;
+import dev.agentwarden.store.TrustLedger;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -78,6 +80,7 @@ final class ModelProxyService implements ApiService {
   private final ContentScanner scanner;
   private final PriceTable prices;
   private final ModelCallAudit audit;
+  private final TrustLedger trust;
   private final Clock clock;
   private final Map<String, ProviderAdapter> adapters;
   private final SecureRandom random = new SecureRandom();
@@ -92,8 +95,8 @@ final class ModelProxyService implements ApiService {
   private record ProviderKey(TenantId tenant, String name) {}
 
   ModelProxyService(ProviderRegistry providers, CredentialBroker credentials, Database db, StoreModelAgents agents,
-      TenantPolicies policies, ContentScanner scanner, PriceTable prices, ModelCallAudit audit, Clock clock,
-      Duration readTimeout) {
+      TenantPolicies policies, ContentScanner scanner, PriceTable prices, ModelCallAudit audit, TrustLedger trust,
+      Clock clock, Duration readTimeout) {
     this.providers = providers;
     this.credentials = credentials;
     this.db = db;
@@ -102,6 +105,7 @@ final class ModelProxyService implements ApiService {
     this.scanner = scanner;
     this.prices = prices;
     this.audit = audit;
+    this.trust = trust;
     this.clock = clock;
     this.readTimeout = readTimeout;
     OpenAiAdapter openAi = new OpenAiAdapter();
@@ -207,7 +211,8 @@ final class ModelProxyService implements ApiService {
   private Admission admit(ApiRequest req, String model, ObjectNode record, Consumer<ModelAgent> seen) {
     Instant now = clock.instant();
     return db.inTenant(req.tenant(), tx -> {
-      ModelCallState state = ModelCallState.read(tx, req.principal().keyId(), TenantPolicies.DEFAULT).orElseThrow(() ->
+      ModelCallState state = ModelCallState.read(tx, req.principal().keyId(), TenantPolicies.DEFAULT,
+          trust.evidenceSince(now)).orElseThrow(() ->
           ApiException.forbidden("agent_not_linked", "this agent key is not linked to an agent"));
       ModelAgent agent = agents.current(tx, req.principal().keyId(), state);
       seen.accept(agent);
@@ -220,6 +225,7 @@ final class ModelProxyService implements ApiService {
       Provider provider = providerFor(tx, agent, state, model);
       record.put("provider", provider.name());
       record.put("provider_id", provider.id().toString());
+      refuseIfLowTrust(tx, state, provider);
       ProviderAdapter adapter = adapters.get(provider.kind());
       if (adapter == null) {
         throw new ApiException(501, "provider_kind_unsupported",
@@ -270,6 +276,25 @@ final class ModelProxyService implements ApiService {
       throw ApiException.forbidden("model_not_allowed", "agent " + agent.name() + " may not call model " + shown(model));
     }
     return provider;
+  }
+
+  /**
+   * A provider whose trust score fell below the tenant's threshold serves no calls: a model call
+   * cannot wait for a human's approval the way a tool call does, so it is refused. Refusals are no
+   * evidence against the provider, so the score recovers as its evidence decays, and calls resume
+   * by themselves (or at once when an administrator lowers the threshold).
+   */
+  private void refuseIfLowTrust(Tx tx, ModelCallState state, Provider provider) throws SQLException {
+    if (!state.providerHasTrustEvidence()) {
+      return;
+    }
+    Optional<TrustLedger.Low> low = trust.below(tx, List.of(TrustSubject.provider(provider.name())));
+    if (low.isPresent()) {
+      throw ApiException.forbidden("provider_trust_low", "the trust score of provider " + provider.name() + " is "
+          + low.get().score().value() + ", below the tenant's threshold " + low.get().threshold().value()
+          + " (GET /v1/trust/providers/" + provider.name() + " shows why); calls resume when the score recovers"
+          + " or an administrator lowers the threshold");
+    }
   }
 
   private static void checkDrift(ModelAgent agent, ArrayNode messages) {

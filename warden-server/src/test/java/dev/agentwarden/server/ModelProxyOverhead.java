@@ -139,7 +139,7 @@ public final class ModelProxyOverhead {
     Database db = gw.gateway().database();
     TenantId tenant = TenantId.parse(t.id());
     ApiKeyToken token = ApiKeyToken.parse(agentKey).orElseThrow();
-    ModelCallState state = db.inTenant(tenant, tx -> ModelCallState.read(tx, token.keyId(), "default")).orElseThrow();
+    ModelCallState state = db.inTenant(tenant, tx -> ModelCallState.read(tx, token.keyId(), "default", java.time.Instant.EPOCH)).orElseThrow();
     List<ModelBudgets.Budget> budgets = List.of(state.tenantBudget(), ModelBudgets.Budget.unlimited(
         ModelBudgets.agent(state.agentId())));
     List<String> scopes = List.of(ModelBudgets.TENANT, ModelBudgets.agent(state.agentId()));
@@ -156,7 +156,7 @@ public final class ModelProxyOverhead {
         () -> client.send(me, HttpResponse.BodyHandlers.ofString()));
     phases.put("empty tenant transaction (set tenant, commit)", () -> db.inTenant(tenant, tx -> null));
     phases.put("admission (versions, budgets counted)", () -> db.inTenant(tenant, tx -> {
-      ModelCallState.read(tx, token.keyId(), "default");
+      ModelCallState.read(tx, token.keyId(), "default", java.time.Instant.EPOCH);
       return ModelBudgets.admit(tx, budgets, Instant.now());
     }));
     phases.put("key release (egress: provider check, decrypt)",

@@ -240,6 +240,41 @@ class ModelProxyTest {
   }
 
   @Test
+  void providerBelowTheTrustThreshold_isRefusedBeforeItIsCalled_andServesAgainWhenTheThresholdAllows() {
+    TestGateway.NewTenant t = gw.createTenant("low-trust");
+    gw.allowLoopbackUpstreams(t.adminKey());
+    assertThat(gw.post("/v1/providers", t.adminKey(), "{\"name\":\"shaky\",\"kind\":\"openai\",\"base_url\":\""
+        + upstream.baseUrl() + "\",\"api_key\":\"" + PROVIDER_KEY + "\"}").status()).isEqualTo(201);
+    String key = gw.post("/v1/agents", t.adminKey(), "{\"name\":\"a\",\"provider\":\"shaky\",\"model\":\"test-model\","
+        + "\"system_prompt\":" + quote(SYSTEM) + ",\"issue_key\":true}").json().path("key").path("secret").asText();
+    // No evidence yet: the strictest threshold still lets a spotless provider serve.
+    assertThat(gw.send("PUT", "/v1/trust/settings", t.adminKey(), "application/json",
+        "{\"threshold\":1000}".getBytes(StandardCharsets.UTF_8), Map.of()).status()).isEqualTo(200);
+    assertThat(gw.post("/v1/chat/completions", key, chatBody(SYSTEM, "say hello", false)).status()).isEqualTo(200);
+
+    // The provider fails once: evidence against it, its score drops below 1000.
+    assertThat(gw.post("/v1/chat/completions", key, chatBody(SYSTEM, "upstream_401", false)).code())
+        .isEqualTo("upstream_auth_failed");
+    int calls = upstream.requests.size();
+    TestGateway.Reply refused = gw.post("/v1/chat/completions", key, chatBody(SYSTEM, "say hello", false));
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.code()).isEqualTo("provider_trust_low");
+    assertThat(refused.json().path("error").path("message").asText()).contains("below the tenant's threshold 1000");
+    assertThat(upstream.requests).as("the provider was not called").hasSize(calls);
+    JsonNode events = gw.get("/v1/audit/events?type=model.called&limit=500", t.adminKey()).json().path("data");
+    assertThat(events.get(events.size() - 1).path("body").path("code").asText()).isEqualTo("provider_trust_low");
+    // A refusal is no evidence against the provider: the score is what the one failure made it.
+    JsonNode trust = gw.get("/v1/trust/providers/shaky", t.adminKey()).json();
+    assertThat(trust.path("evidence")).hasSize(1);
+    assertThat(trust.path("requires_approval").asBoolean()).isTrue();
+
+    assertThat(gw.send("PUT", "/v1/trust/settings", t.adminKey(), "application/json",
+        ("{\"threshold\":" + (trust.path("score").asInt() - 1) + "}").getBytes(StandardCharsets.UTF_8), Map.of()).status())
+        .isEqualTo(200);
+    assertThat(gw.post("/v1/chat/completions", key, chatBody(SYSTEM, "say hello", false)).status()).isEqualTo(200);
+  }
+
+  @Test
   void contentLogging_isOffByDefault_andWhenOn_storesRedactedContent_neverASecret() throws Exception {
     TestGateway.NewTenant t = gw.createTenant("content-log");
     String pinnedSecret = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";

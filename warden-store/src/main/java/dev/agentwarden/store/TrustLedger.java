@@ -78,17 +78,25 @@ public final class TrustLedger {
    * the scores cannot be read; a caller deciding whether to ask a human treats that as "ask".
    */
   public Optional<Low> below(TenantId tenant, List<TrustSubject> subjects) {
-    return db.inTenant(tenant, tx -> {
-      TrustThreshold threshold = threshold(tx);
-      Optional<Low> lowest = Optional.empty();
-      for (TrustSubject s : subjects) {
-        TrustScore score = score(tx, s);
-        if (score.below(threshold) && (lowest.isEmpty() || score.value() < lowest.get().score().value())) {
-          lowest = Optional.of(new Low(s, score, threshold));
-        }
+    return db.inTenant(tenant, tx -> below(tx, subjects));
+  }
+
+  /** As {@link #below(TenantId, List)}, inside the caller's transaction. */
+  public Optional<Low> below(Tx tx, List<TrustSubject> subjects) throws SQLException {
+    TrustThreshold threshold = threshold(tx);
+    Optional<Low> lowest = Optional.empty();
+    for (TrustSubject s : subjects) {
+      TrustScore score = score(tx, s);
+      if (score.below(threshold) && (lowest.isEmpty() || score.value() < lowest.get().score().value())) {
+        lowest = Optional.of(new Low(s, score, threshold));
       }
-      return lowest;
-    });
+    }
+    return lowest;
+  }
+
+  /** The oldest evidence that still counts towards a score at {@code now}. */
+  public Instant evidenceSince(Instant now) {
+    return now.minus(rule.horizon());
   }
 
   /** The tenant's threshold, or the default when it has not set one. */
