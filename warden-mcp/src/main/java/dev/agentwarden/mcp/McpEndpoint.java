@@ -323,11 +323,12 @@ public final class McpEndpoint {
       case "prompts/list" -> reply(response(id,
           gateway.listFromServers(tenant, agent.get(), McpGateway.PROMPTS, method, "prompts")));
       case "resources/read" -> msg.path("params").path("uri").isTextual()
-          ? reply(response(id, gateway.readResource(tenant, agent.get(), msg.path("params").path("uri").textValue())))
+          ? reply(response(id, gateway.readResource(tenant, keyId, session.get().id, agent.get(),
+              msg.path("params").path("uri").textValue())))
           : reply(error(id, -32602, "Invalid params: uri is required"));
       case "prompts/get" -> msg.path("params").path("name").isTextual()
-          ? reply(response(id, gateway.getPrompt(tenant, agent.get(), msg.path("params").path("name").textValue(),
-              msg.path("params").path("arguments"))))
+          ? reply(response(id, gateway.getPrompt(tenant, keyId, session.get().id, agent.get(),
+              msg.path("params").path("name").textValue(), msg.path("params").path("arguments"))))
           : reply(error(id, -32602, "Invalid params: name is required"));
       default -> reply(error(id, -32601, "Method not found: " + method));
     };

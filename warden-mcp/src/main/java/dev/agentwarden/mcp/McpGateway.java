@@ -171,10 +171,19 @@ public final class McpGateway {
         }
         McpServers.insertTool(tx, id, t.name(), t.canonical(), t.sha256(), jsonList(f), f.isEmpty());
       }
+      for (ContentIdentity i : listing.items()) {
+        List<String> f = scanItem(i);
+        if (!f.isEmpty()) {
+          findings.put(label(i.kind(), i.name()), f);
+        }
+        McpServers.insertItem(tx, id, i.kind(), i.name(), i.canonical(), i.sha256(), jsonList(f), f.isEmpty());
+      }
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("server", name);
       body.put("url", url);
       body.put("tools", listing.tools().stream().map(t -> Map.of("name", t.name(), "sha256", t.sha256())).toList());
+      body.put("content", listing.items().stream().map(i -> Map.of("name", label(i.kind(), i.name()), "sha256", i.sha256()))
+          .toList());
       body.put("findings", findings);
       audit.record(tx, actor, "mcp_server.changed", body);
       return McpServers.find(tx, id).orElse(s);
@@ -234,6 +243,38 @@ public final class McpGateway {
           removed.add(gone.name());
         }
       }
+      // Prompts, resources and templates: pinned and quarantined exactly like tools.
+      for (String kind : List.of(McpServers.PROMPT, McpServers.RESOURCE, McpServers.RESOURCE_TEMPLATE)) {
+        Map<String, McpTool> pinned = new HashMap<>();
+        for (McpTool t : McpServers.items(tx, serverId, kind)) {
+          pinned.put(t.name(), t);
+        }
+        for (ContentIdentity i : listing.items()) {
+          if (!i.kind().equals(kind)) {
+            continue;
+          }
+          List<String> f = scanItem(i);
+          String label = label(kind, i.name());
+          if (!f.isEmpty()) {
+            findings.put(label, f);
+          }
+          McpTool before = pinned.remove(i.name());
+          if (before == null) {
+            McpServers.insertItem(tx, serverId, kind, i.name(), i.canonical(), i.sha256(), jsonList(f), f.isEmpty());
+            added.add(label);
+          } else {
+            McpServers.observeItem(tx, serverId, kind, i.name(), i.canonical(), i.sha256(), jsonList(f), false);
+            (before.pinnedSha256().equals(i.sha256()) ? unchanged : changed).add(label);
+          }
+        }
+        for (McpTool gone : pinned.values()) {
+          if (!gone.removed()) {
+            McpServers.observeItem(tx, serverId, kind, gone.name(), gone.currentIdentity(), gone.currentSha256(),
+                gone.findings(), true);
+            removed.add(label(kind, gone.name()));
+          }
+        }
+      }
       McpServers.synced(tx, serverId, listing.instructions(), clock.instant());
       if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
         // A quarantine that is not in the audit chain does not happen: the sync rolls back.
@@ -243,7 +284,10 @@ public final class McpGateway {
       return null;
     });
     for (String tool : changed) {
-      trust.record(tenant, TrustSubject.tool(server.name(), tool), EvidenceKind.IDENTITY_CHANGE, "identity changed at sync");
+      // A changed prompt or resource is evidence against the server's prompts or resources as a whole.
+      String subject = tool.startsWith("@") ? (tool.startsWith(PROMPTS + "/") ? PROMPTS : RESOURCES) : tool;
+      trust.record(tenant, TrustSubject.tool(server.name(), subject), EvidenceKind.IDENTITY_CHANGE,
+          "identity changed at sync" + (subject.equals(tool) ? "" : ": " + tool));
     }
     if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
       toolsChanged(tenant);
@@ -267,6 +311,26 @@ public final class McpGateway {
     if (!done) {
       throw new McpException("tool_identity_mismatch",
           "identity_sha256 must be the current identity hash of an existing tool of this server");
+    }
+    toolsChanged(tenant);
+  }
+
+  /**
+   * As {@link #approveTool}, for a prompt, resource or resource template ({@code kind}, see
+   * {@link McpServers#PROMPT}) named {@code name} upstream.
+   */
+  public void approveItem(TenantId tenant, String actor, UUID serverId, String kind, String name, String sha256) {
+    boolean done = db.inTenant(tenant, tx -> {
+      boolean approved = McpServers.approveItem(tx, serverId, kind, name, sha256);
+      if (approved) {
+        audit.record(tx, actor, "mcp_tool.changed", Map.of("server_id", serverId.toString(), "item", label(kind, name),
+            "approved_sha256", sha256));
+      }
+      return approved;
+    });
+    if (!done) {
+      throw new McpException("tool_identity_mismatch",
+          "identity_sha256 must be the current identity hash of an existing " + kind.replace('_', ' ') + " of this server");
     }
     toolsChanged(tenant);
   }
@@ -699,34 +763,24 @@ public final class McpGateway {
 
   /**
    * Lists {@code member} items ({@code resources}, {@code resourceTemplates}, {@code prompts})
-   * of every server whose {@code kind} the agent has attached, renamed into the server's
-   * namespace. An item whose name, title or description reads as an injection is left out (and
-   * the refusal audited): listings reach the model like tool descriptions.
+   * of every server whose {@code kind} the agent has attached, as pinned (like {@code tools/list}),
+   * renamed into the server's namespace. Quarantined items — changed since an admin approved them,
+   * or with scanner findings not yet acknowledged ("tool poisoning": listings reach the model like
+   * tool descriptions) — are left out.
    */
   public CallOutcome listFromServers(TenantId tenant, Agent agent, String kind, String method, String member) {
-    String actor = "agent:" + agent.name();
+    String itemKind = switch (member) {
+      case "prompts" -> McpServers.PROMPT;
+      case "resourceTemplates" -> McpServers.RESOURCE_TEMPLATE;
+      default -> McpServers.RESOURCE;
+    };
     ArrayNode all = JsonNodeFactory.instance.arrayNode();
     for (McpServer server : serversWith(tenant, agent, kind)) {
-      List<JsonNode> items;
-      try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
-          server.url())) {
-        items = upstream.listAll(method, member);
-      } catch (McpException e) {
-        return new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + scanner.redactSecrets(e.getMessage()));
-      }
-      for (JsonNode item : items) {
-        if (!item.isObject()) {
+      for (McpTool item : db.inTenant(tenant, tx -> McpServers.items(tx, server.id(), itemKind))) {
+        if (item.quarantined()) {
           continue;
         }
-        ObjectNode copy = ((ObjectNode) item).deepCopy();
-        String label = copy.path("name").asText("") + "\n" + copy.path("title").asText("") + "\n"
-            + copy.path("description").asText("") + "\n" + copy.path("arguments").toString();
-        var scan = scanner.scan(label, EnumSet.of(ScanKind.INJECTION, ScanKind.UNICODE), ContentSource.TOOL_OUTPUT);
-        if (!scan.findings().isEmpty() || scan.injection().filter(a -> a.flagged()).isPresent()) {
-          refuse(tenant, actor, server.name() + "/" + copy.path("name").asText(copy.path("uri").asText()),
-              "scan.poisoned_listing", method + " item reads as an injection; left out");
-          continue;
-        }
+        ObjectNode copy = ((ObjectNode) ContentIdentity.itemOf(item.pinnedIdentity())).deepCopy();
         switch (member) {
           case "prompts" -> copy.put("name", server.name() + SEPARATOR + copy.path("name").asText());
           case "resourceTemplates" -> copy.put("uriTemplate", server.name() + URI_SEPARATOR + copy.path("uriTemplate").asText());
@@ -740,21 +794,53 @@ public final class McpGateway {
     return new CallOutcome.Result(result);
   }
 
+  /** JSON-RPC error of a {@code resources/read} or {@code prompts/get} that the gate refused. */
+  public static final int CONTENT_DENIED = -32003;
+  /** JSON-RPC error of a {@code resources/read} or {@code prompts/get} that waits for approval. */
+  public static final int CONTENT_PENDING_APPROVAL = -32004;
+
   /**
-   * Reads one resource ({@code server+uri}) of a server whose resources the agent has attached;
-   * its text is redacted and judged like tool output, and the read is audited.
+   * Reads one resource ({@code server+uri}) of a server whose resources the agent has attached,
+   * through the same gate as a tool call: the resource (or the template it matches) must be
+   * pinned and not quarantined, the agent's policy must allow {@code server/@resources} with
+   * {@code {"uri": ...}}, and approval rules and the trust threshold apply. Its text is redacted
+   * and judged like tool output, and the read is audited.
    */
-  public CallOutcome readResource(TenantId tenant, Agent agent, String exposedUri) {
+  public CallOutcome readResource(TenantId tenant, UUID keyId, String sessionId, Agent agent, String exposedUri) {
+    String actor = "agent:" + agent.name();
     int sep = exposedUri.indexOf(URI_SEPARATOR);
     Optional<McpServer> server = sep <= 0 ? Optional.empty() : serversWith(tenant, agent, RESOURCES).stream()
         .filter(s -> s.name().equals(exposedUri.substring(0, sep))).findFirst();
     if (server.isEmpty()) {
-      refuse(tenant, "agent:" + agent.name(), exposedUri, "resources.not_attached", "no attached server has this resource");
+      refuse(tenant, actor, exposedUri, "resources.not_attached", "no attached server has this resource");
       return new CallOutcome.RpcError(-32002, "Resource not found: " + exposedUri);
     }
     String uri = exposedUri.substring(sep + URI_SEPARATOR.length());
+    UUID serverId = server.get().id();
+    Optional<McpTool> pinned = db.inTenant(tenant, tx -> {
+      Optional<McpTool> exact = McpServers.item(tx, serverId, McpServers.RESOURCE, uri).filter(t -> !t.removed());
+      if (exact.isPresent()) {
+        return exact;
+      }
+      return McpServers.items(tx, serverId, McpServers.RESOURCE_TEMPLATE).stream()
+          .filter(t -> !t.removed() && matchesTemplate(t.name(), uri)).findFirst();
+    });
+    if (pinned.isEmpty()) {
+      refuse(tenant, actor, exposedUri, "resources.not_pinned", "the upstream lists no such resource or template");
+      return new CallOutcome.RpcError(-32002, "Resource not found: " + exposedUri);
+    }
+    if (pinned.get().quarantined()) {
+      refuse(tenant, actor, exposedUri, "mcp.quarantined", "resource is quarantined until an admin re-approves it");
+      return new CallOutcome.RpcError(CONTENT_DENIED, "resource " + exposedUri
+          + " is quarantined: its identity changed or awaits review by an admin");
+    }
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("uri", uri);
-    return forwardContent(tenant, agent, server.get(), "resources/read", params, Map.of("resource", exposedUri), r -> {
+    Optional<CallOutcome> refused = contentGate(tenant, keyId, sessionId, agent, server.get(), RESOURCES,
+        server.get().name() + "/" + RESOURCES, params);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    return forwardContent(tenant, agent, server.get(), RESOURCES, "resources/read", params, Map.of("resource", exposedUri), r -> {
       List<ObjectNode> texts = new ArrayList<>();
       for (JsonNode c : r.path("contents")) {
         if (c.isObject()) {
@@ -771,10 +857,42 @@ public final class McpGateway {
   }
 
   /**
-   * Gets one prompt ({@code server__prompt}) of a server whose prompts the agent has attached;
-   * the arguments are scanned for secrets, the messages redacted and judged like tool output.
+   * Whether {@code uri} is an expansion of the RFC 6570 {@code template}: literal text must match
+   * exactly; a simple expression ({@code {id}}) stands for text without '/', '?' or '#', the
+   * others ({@code {+path}}, {@code {/segments}}, {@code {?query}}, ...) for any text.
    */
-  public CallOutcome getPrompt(TenantId tenant, Agent agent, String exposedName, JsonNode arguments) {
+  static boolean matchesTemplate(String template, String uri) {
+    StringBuilder regex = new StringBuilder();
+    int i = 0;
+    while (i < template.length()) {
+      int open = template.indexOf('{', i);
+      if (open < 0) {
+        regex.append(java.util.regex.Pattern.quote(template.substring(i)));
+        break;
+      }
+      int close = template.indexOf('}', open);
+      if (close < 0) {
+        return false;
+      }
+      if (open > i) {
+        regex.append(java.util.regex.Pattern.quote(template.substring(i, open)));
+      }
+      char op = close > open + 1 ? template.charAt(open + 1) : '}';
+      regex.append(Character.isLetterOrDigit(op) || op == '_' || op == '%' ? "[^/?#]*" : ".*");
+      i = close + 1;
+    }
+    return java.util.regex.Pattern.compile(regex.toString(), java.util.regex.Pattern.DOTALL).matcher(uri).matches();
+  }
+
+  /**
+   * Gets one prompt ({@code server__prompt}) of a server whose prompts the agent has attached,
+   * through the same gate as a tool call: the prompt must be pinned and not quarantined, the
+   * agent's policy must allow {@code server/@prompts/<name>} with these arguments, the arguments
+   * must carry no secret, and approval rules and the trust threshold apply. The messages are
+   * redacted and judged like tool output.
+   */
+  public CallOutcome getPrompt(TenantId tenant, UUID keyId, String sessionId, Agent agent, String exposedName,
+      JsonNode arguments) {
     String actor = "agent:" + agent.name();
     int sep = exposedName.indexOf(SEPARATOR);
     Optional<McpServer> server = sep <= 0 ? Optional.empty() : serversWith(tenant, agent, PROMPTS).stream()
@@ -783,16 +901,32 @@ public final class McpGateway {
       refuse(tenant, actor, exposedName, "prompts.not_attached", "no attached server has this prompt");
       return new CallOutcome.RpcError(-32602, "Invalid params: prompt " + exposedName + " not found");
     }
-    List<Finding> secrets = scanner.scan(arguments.toString(), Set.of(ScanKind.SECRETS), ContentSource.USER).findings();
-    if (!secrets.isEmpty()) {
-      refuse(tenant, actor, exposedName, "scan.secret_in_arguments", secrets.get(0).ruleId());
-      return new CallOutcome.RpcError(-32602, "denied: the arguments contain a secret (" + secrets.get(0).ruleId() + ")");
+    String name = exposedName.substring(sep + SEPARATOR.length());
+    Optional<McpTool> pinned = db.inTenant(tenant, tx -> McpServers.item(tx, server.get().id(), McpServers.PROMPT, name))
+        .filter(t -> !t.removed());
+    if (pinned.isEmpty()) {
+      refuse(tenant, actor, exposedName, "prompts.not_pinned", "the upstream lists no such prompt");
+      return new CallOutcome.RpcError(-32602, "Invalid params: prompt " + exposedName + " not found");
     }
-    ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", exposedName.substring(sep + SEPARATOR.length()));
-    if (arguments.isObject() && !arguments.isEmpty()) {
-      params.set("arguments", arguments);
+    if (pinned.get().quarantined()) {
+      refuse(tenant, actor, exposedName, "mcp.quarantined", "prompt is quarantined until an admin re-approves it");
+      return new CallOutcome.RpcError(CONTENT_DENIED, "prompt " + exposedName
+          + " is quarantined: its identity changed or awaits review by an admin");
     }
-    return forwardContent(tenant, agent, server.get(), "prompts/get", params, Map.of("prompt", exposedName), r -> {
+    JsonNode args = arguments.isMissingNode() || arguments.isNull() ? JsonNodeFactory.instance.objectNode() : arguments;
+    if (!args.isObject()) {
+      return new CallOutcome.RpcError(-32602, "Invalid params: prompt arguments must be a JSON object");
+    }
+    Optional<CallOutcome> refused = contentGate(tenant, keyId, sessionId, agent, server.get(), PROMPTS,
+        server.get().name() + "/" + PROMPTS + "/" + name, args);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", name);
+    if (!args.isEmpty()) {
+      params.set("arguments", args);
+    }
+    return forwardContent(tenant, agent, server.get(), PROMPTS, "prompts/get", params, Map.of("prompt", exposedName), r -> {
       List<ObjectNode> texts = new ArrayList<>();
       for (JsonNode m : r.path("messages")) {
         textOf(m.path("content"), texts);
@@ -801,9 +935,69 @@ public final class McpGateway {
     });
   }
 
-  private CallOutcome forwardContent(TenantId tenant, Agent agent, McpServer server, String method, ObjectNode params,
-      Map<String, String> what, java.util.function.Function<JsonNode, List<ObjectNode>> texts) {
+  /**
+   * The gate {@code tools/call} runs, for a read of a resource or a prompt ({@code kind}) named
+   * {@code qualified} with {@code arguments}: the agent's policy, a secret scan of the arguments,
+   * then the approval gate under the agent's rules (which match {@code server/@prompts},
+   * {@code server/@prompts/<name>} or {@code server/@resources}) and the trust threshold (the
+   * server and its {@code @prompts} / {@code @resources} as a whole). Empty when the read may go
+   * ahead; otherwise the JSON-RPC error to answer.
+   */
+  private Optional<CallOutcome> contentGate(TenantId tenant, UUID keyId, String sessionId, Agent agent, McpServer server,
+      String kind, String qualified, JsonNode arguments) {
     String actor = "agent:" + agent.name();
+    if (agent.policy().isPresent()) {
+      Optional<Policy> policy = policies.find(tenant, agent.policy().get());
+      if (policy.isEmpty()) {
+        refuse(tenant, actor, qualified, "policy.missing", "the agent's policy '" + agent.policy().get() + "' does not exist");
+        return Optional.of(new CallOutcome.RpcError(CONTENT_DENIED,
+            "denied by policy: the agent's policy '" + agent.policy().get() + "' does not exist"));
+      }
+      ActionDecision d = policy.get().checkTool(agent.name(), qualified, arguments);
+      if (!d.allowed()) {
+        refuse(tenant, actor, qualified, d.decision().ruleId(), d.decision().reason());
+        trust.record(tenant, TrustSubject.tool(server.name(), kind), EvidenceKind.POLICY_VIOLATION, d.decision().ruleId());
+        return Optional.of(new CallOutcome.RpcError(CONTENT_DENIED,
+            "denied by policy (" + d.decision().ruleId() + "): " + d.decision().reason()));
+      }
+    }
+    List<Finding> secrets = scanner.scan(arguments.toString(), Set.of(ScanKind.SECRETS), ContentSource.USER).findings();
+    if (!secrets.isEmpty()) {
+      refuse(tenant, actor, qualified, "scan.secret_in_arguments", secrets.get(0).ruleId());
+      return Optional.of(new CallOutcome.RpcError(-32602,
+          "denied: the arguments contain a secret (" + secrets.get(0).ruleId() + ")"));
+    }
+    ApprovalPolicy approvals;
+    try {
+      approvals = ApprovalPolicy.parse(CanonicalJson.parse(agent.approvals()));
+    } catch (RuntimeException e) {
+      refuse(tenant, actor, qualified, "approval.invalid_rules", "the agent's approval rules cannot be read");
+      return Optional.of(new CallOutcome.RpcError(CONTENT_DENIED, "denied: the agent's approval rules cannot be read"));
+    }
+    Optional<ApprovalPolicy.Match> match = approvals.matchFor(qualified, arguments);
+    Optional<ApprovalRule> rule = match.map(ApprovalPolicy.Match::rule);
+    Optional<Distrust> distrust = distrust(tenant, server.name(), kind);
+    if (distrust.isPresent() && rule.isEmpty()) {
+      rule = Optional.of(DISTRUST);
+    }
+    if (rule.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<CallOutcome> held = approvalGate(tenant, keyId, sessionHash(sessionId), agent, qualified, arguments, rule,
+        Optional.empty(), distrust, reason(match, distrust));
+    // The gate answers in tool results; reads have no such result, so its answers become errors.
+    return held.map(outcome -> switch (outcome) {
+      case CallOutcome.Pending p -> new CallOutcome.RpcError(CONTENT_PENDING_APPROVAL,
+          p.result().path("content").path(0).path("text").asText().replace("this call needs", "this read needs"));
+      case CallOutcome.Result r -> new CallOutcome.RpcError(CONTENT_DENIED, r.result().path("content").path(0).path("text").asText());
+      case CallOutcome.RpcError e -> e;
+    });
+  }
+
+  private CallOutcome forwardContent(TenantId tenant, Agent agent, McpServer server, String kind, String method,
+      ObjectNode params, Map<String, String> what, java.util.function.Function<JsonNode, List<ObjectNode>> texts) {
+    String actor = "agent:" + agent.name();
+    TrustSubject subject = TrustSubject.tool(server.name(), kind);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("agent", agent.name());
     body.put("method", method);
@@ -813,14 +1007,24 @@ public final class McpGateway {
         server.url())) {
       result = upstream.rpc(method, params);
     } catch (UpstreamClient.UpstreamRpcError e) {
+      trust.record(tenant, subject, EvidenceKind.ERROR, "rpc_error " + e.rpcCode());
       body.put("outcome", "upstream_error");
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
       return recorded(tenant, actor, body, new CallOutcome.RpcError(code, scanner.redactSecrets(e.getMessage())));
     } catch (McpException e) {
+      switch (e.code()) {
+        case "upstream_timeout" -> trust.record(tenant, subject, EvidenceKind.TIMEOUT, e.code());
+        case "upstream_denied" -> { }
+        default -> trust.record(tenant, TrustSubject.mcpServer(server.name()), EvidenceKind.ERROR, e.code());
+      }
       body.put("outcome", e.code());
       return recorded(tenant, actor, body, new CallOutcome.RpcError(-32603, "upstream " + server.name() + ": " + e.getMessage()));
     }
     Cleaned cleaned = clean(result, InjectionSettings.parse(agent.injection()), texts);
+    if (cleaned.redactions() > 0 || cleaned.action().compareTo(Action.ALLOW) > 0) {
+      trust.record(tenant, subject, EvidenceKind.OUTPUT_FINDING,
+          "redacted_secrets=" + cleaned.redactions() + " injection=" + cleaned.action().label());
+    }
     body.put("outcome", "ok");
     body.put("redacted_secrets", cleaned.redactions());
     body.put("injection_action", cleaned.action().label());
@@ -947,7 +1151,8 @@ public final class McpGateway {
     return out;
   }
 
-  private record Listing(String instructions, List<ToolIdentity> tools) {}
+  /** What an upstream lists: its instructions, tools, and prompts, resources and resource templates. */
+  private record Listing(String instructions, List<ToolIdentity> tools, List<ContentIdentity> items) {}
 
   private Listing fetch(TenantId tenant, String url, Optional<SecretRef> auth) {
     try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, auth, Duration.ofSeconds(30)), url)) {
@@ -960,10 +1165,63 @@ public final class McpGateway {
         }
         tools.add(id);
       }
-      return new Listing(upstream.instructions(), tools);
+      List<ContentIdentity> items = new ArrayList<>();
+      if (upstream.offers("prompts")) {
+        addItems(items, McpServers.PROMPT, listOrNone(upstream, "prompts/list", "prompts"));
+      }
+      if (upstream.offers("resources")) {
+        addItems(items, McpServers.RESOURCE, listOrNone(upstream, "resources/list", "resources"));
+        addItems(items, McpServers.RESOURCE_TEMPLATE, listOrNone(upstream, "resources/templates/list", "resourceTemplates"));
+      }
+      return new Listing(upstream.instructions(), tools, items);
     } catch (UpstreamClient.UpstreamRpcError e) {
       throw new McpException("upstream_error", "the upstream refused: " + scanner.redactSecrets(e.getMessage()));
     }
+  }
+
+  /** A list the upstream may not implement although it declares the capability (-32601): then none. */
+  private static List<JsonNode> listOrNone(UpstreamClient upstream, String method, String member) {
+    try {
+      return upstream.listAll(method, member);
+    } catch (UpstreamClient.UpstreamRpcError e) {
+      if (e.rpcCode() == -32601) {
+        return List.of();
+      }
+      throw e;
+    }
+  }
+
+  /** Pins each listed item once; a later duplicate of a name is ignored (the first one listed is what agents see). */
+  private static void addItems(List<ContentIdentity> out, String kind, List<JsonNode> listed) {
+    Set<String> names = new java.util.HashSet<>();
+    for (JsonNode item : listed) {
+      ContentIdentity id = ContentIdentity.of(kind, item);
+      if (names.add(id.name())) {
+        out.add(id);
+      }
+    }
+  }
+
+  /** How sync reports and audit records name an item: {@code @prompts/greet}, {@code @resources/<uri>}, ... */
+  private static String label(String kind, String name) {
+    return switch (kind) {
+      case McpServers.PROMPT -> PROMPTS + "/" + name;
+      case McpServers.RESOURCE -> RESOURCES + "/" + name;
+      case McpServers.RESOURCE_TEMPLATE -> "@resource-templates/" + name;
+      default -> name;
+    };
+  }
+
+  /** Scans what of a prompt or resource reaches the model as a description ("tool poisoning"). */
+  private List<String> scanItem(ContentIdentity i) {
+    JsonNode item = ContentIdentity.itemOf(i.canonical());
+    String text = item.path("name").asText("") + "\n" + item.path("title").asText("") + "\n"
+        + item.path("description").asText("") + "\n" + item.path("arguments").toString();
+    var result = scanner.scan(text, EnumSet.of(ScanKind.INJECTION, ScanKind.UNICODE), ContentSource.TOOL_OUTPUT);
+    List<String> out = new ArrayList<>();
+    result.findings().forEach(f -> out.add(f.kind().label() + ":" + f.ruleId()));
+    result.injection().filter(a -> a.flagged()).ifPresent(a -> out.add("injection:score=" + a.score()));
+    return out;
   }
 
   /**

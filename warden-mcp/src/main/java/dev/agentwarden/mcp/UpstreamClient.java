@@ -42,6 +42,7 @@ final class UpstreamClient implements AutoCloseable {
   private String protocolVersion = PROTOCOL_VERSION;
   private String instructions = "";
   private boolean announcesListChanges;
+  private JsonNode capabilities = JSON.createObjectNode();
   private boolean sawToolListChanged;
   private long nextId = 1;
 
@@ -63,6 +64,7 @@ final class UpstreamClient implements AutoCloseable {
     }
     c.instructions = result.path("instructions").isTextual() ? result.path("instructions").textValue() : "";
     JsonNode caps = result.path("capabilities");
+    c.capabilities = caps.isObject() ? caps : JSON.createObjectNode();
     c.announcesListChanges = caps.path("tools").path("listChanged").asBoolean(false)
         || caps.path("resources").path("listChanged").asBoolean(false)
         || caps.path("prompts").path("listChanged").asBoolean(false);
@@ -73,6 +75,11 @@ final class UpstreamClient implements AutoCloseable {
   /** The server's instructions from initialisation (part of every tool's pinned identity). */
   String instructions() {
     return instructions;
+  }
+
+  /** Whether the upstream declared the server capability {@code name} ({@code prompts}, {@code resources}, ...). */
+  boolean offers(String name) {
+    return capabilities.path(name).isObject();
   }
 
   /** Whether the upstream declared that it announces changes of its tool, resource or prompt lists. */

@@ -133,8 +133,15 @@ public final class UpstreamWatch implements AutoCloseable {
             }
             switch (method) {
               case UpstreamClient.TOOLS_LIST_CHANGED -> gateway.resyncOnNotification(key.tenant(), key.serverId());
-              case "notifications/resources/list_changed" -> gateway.contentChanged(key.tenant(), name, McpGateway.RESOURCES);
-              case "notifications/prompts/list_changed" -> gateway.contentChanged(key.tenant(), name, McpGateway.PROMPTS);
+              // Prompts and resources are pinned like tools: re-pinned before agents are told.
+              case "notifications/resources/list_changed" -> {
+                gateway.resyncOnNotification(key.tenant(), key.serverId());
+                gateway.contentChanged(key.tenant(), name, McpGateway.RESOURCES);
+              }
+              case "notifications/prompts/list_changed" -> {
+                gateway.resyncOnNotification(key.tenant(), key.serverId());
+                gateway.contentChanged(key.tenant(), name, McpGateway.PROMPTS);
+              }
               default -> { }
             }
           });

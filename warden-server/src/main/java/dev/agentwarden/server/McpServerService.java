@@ -55,6 +55,16 @@ final class McpServerService implements ApiService {
     }
   }
 
+  /** Re-approves a resource (by {@code uri}) or a resource template (by {@code uri_template}). */
+  record ApproveResource(String identitySha256, Optional<String> uri, Optional<String> uriTemplate) {
+    ApproveResource {
+      Fields.require(identitySha256, "identity_sha256");
+      if (uri.isPresent() == uriTemplate.isPresent()) {
+        throw ApiException.badRequest("invalid_field", "give exactly one of uri and uri_template");
+      }
+    }
+  }
+
   record ServerView(UUID id, String name, String url, Optional<String> auth, boolean enabled, String instructions,
       Optional<Instant> lastSyncedAt, Optional<String> lastError, Instant createdAt) {
     static ServerView of(McpServer s) {
@@ -68,17 +78,24 @@ final class McpServerService implements ApiService {
       String pinnedSha256, String currentSha256, JsonNode pinned, Optional<JsonNode> pendingReview,
       JsonNode findings, boolean acknowledged, Instant changedAt) {
     static ToolView of(String server, McpTool t) {
+      return of(server, "", t);
+    }
+
+    /** {@code prefix} goes before the name in {@code qualified_name}: {@code @prompts/}, {@code @resources/}. */
+    static ToolView of(String server, String prefix, McpTool t) {
       String status = t.removed() ? "removed" : !t.pinnedSha256().equals(t.currentSha256()) ? "quarantined_changed"
           : !t.acknowledged() ? "quarantined_findings" : "active";
       Optional<JsonNode> pending = t.pinnedSha256().equals(t.currentSha256()) ? Optional.empty()
           : Optional.of(CanonicalJson.parse(t.currentIdentity()));
-      return new ToolView(server, t.name(), server + "/" + t.name(), t.quarantined(), status, t.pinnedSha256(),
+      return new ToolView(server, t.name(), server + "/" + prefix + t.name(), t.quarantined(), status, t.pinnedSha256(),
           t.currentSha256(), CanonicalJson.parse(t.pinnedIdentity()), pending, CanonicalJson.parse(t.findings()),
           t.acknowledged(), t.changedAt());
     }
   }
 
-  record Registered(ServerView server, List<ToolView> tools) {}
+  /** A server with its pinned tools, prompts, resources and resource templates (same view, same statuses). */
+  record Registered(ServerView server, List<ToolView> tools, List<ToolView> prompts, List<ToolView> resources,
+      List<ToolView> resourceTemplates) {}
 
   @Override
   public void routes(RouteTable t) {
@@ -100,7 +117,7 @@ final class McpServerService implements ApiService {
       if (s.enabled()) {
         watch.watch(req.tenant(), s.id(), false);
       }
-      return ApiResponse.created(new Registered(ServerView.of(s), tools(req, s)));
+      return ApiResponse.created(registered(req, s));
     });
     ApiHandler list = req -> ApiResponse.ok(Map.of("data",
         db.inTenant(req.tenant(), McpServers::list).stream().map(ServerView::of).toList()));
@@ -115,7 +132,7 @@ final class McpServerService implements ApiService {
     });
     t.add("GET", "/v1/mcp-servers/{id}", Roles.ADMIN, req -> {
       McpServer s = find(req);
-      return ApiResponse.ok(new Registered(ServerView.of(s), tools(req, s)));
+      return ApiResponse.ok(registered(req, s));
     });
     t.add("PATCH", "/v1/mcp-servers/{id}", Roles.ADMIN, req -> {
       McpServer s = find(req);
@@ -140,7 +157,9 @@ final class McpServerService implements ApiService {
     t.add("POST", "/v1/mcp-servers/{id}/sync", Roles.ADMIN, req -> {
       McpServer s = find(req);
       McpGateway.SyncReport report = upstream(() -> gateway.sync(req.tenant(), actor(req), s.id()));
-      return ApiResponse.ok(Map.of("report", report, "tools", tools(req, s)));
+      Registered r = registered(req, s);
+      return ApiResponse.ok(Map.of("report", report, "tools", r.tools(), "prompts", r.prompts(), "resources", r.resources(),
+          "resource_templates", r.resourceTemplates()));
     });
     t.add("POST", "/v1/mcp-servers/{id}/tools/{tool}/approve", Roles.ADMIN, req -> {
       McpServer s = find(req);
@@ -153,6 +172,40 @@ final class McpServerService implements ApiService {
       }
       return ApiResponse.ok(Map.of("tools", tools(req, s)));
     });
+    t.add("POST", "/v1/mcp-servers/{id}/prompts/{prompt}/approve", Roles.ADMIN, req -> {
+      McpServer s = find(req);
+      String prompt = req.pathParam("prompt");
+      ApproveTool body = req.body(ApproveTool.class);
+      approveItem(req, s, McpServers.PROMPT, prompt, body.identitySha256());
+      return ApiResponse.ok(registered(req, s));
+    });
+    t.add("POST", "/v1/mcp-servers/{id}/resources/approve", Roles.ADMIN, req -> {
+      McpServer s = find(req);
+      ApproveResource body = req.body(ApproveResource.class);
+      if (body.uri().isPresent()) {
+        approveItem(req, s, McpServers.RESOURCE, body.uri().get(), body.identitySha256());
+      } else {
+        approveItem(req, s, McpServers.RESOURCE_TEMPLATE, body.uriTemplate().orElseThrow(), body.identitySha256());
+      }
+      return ApiResponse.ok(registered(req, s));
+    });
+  }
+
+  private void approveItem(ApiRequest req, McpServer s, String kind, String name, String sha256) {
+    try {
+      gateway.approveItem(req.tenant(), actor(req), s.id(), kind, name, sha256);
+    } catch (McpException e) {
+      throw new ApiException(409, e.code(), e.getMessage());
+    }
+  }
+
+  private Registered registered(ApiRequest req, McpServer s) {
+    return db.inTenant(req.tenant(), tx -> new Registered(ServerView.of(s),
+        McpServers.tools(tx, s.id()).stream().map(t -> ToolView.of(s.name(), t)).toList(),
+        McpServers.items(tx, s.id(), McpServers.PROMPT).stream().map(t -> ToolView.of(s.name(), "@prompts/", t)).toList(),
+        McpServers.items(tx, s.id(), McpServers.RESOURCE).stream().map(t -> ToolView.of(s.name(), "@resources/", t)).toList(),
+        McpServers.items(tx, s.id(), McpServers.RESOURCE_TEMPLATE).stream()
+            .map(t -> ToolView.of(s.name(), "@resource-templates/", t)).toList()));
   }
 
   private McpServer find(ApiRequest req) {

@@ -51,6 +51,10 @@ class CrossTenantTest {
     PROBES.put("POST /v1/mcp-servers/{id}/sync", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(), ""));
     PROBES.put("POST /v1/mcp-servers/{id}/tools/{tool}/approve", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(),
         "{\"identity_sha256\":\"" + "0".repeat(64) + "\"}"));
+    PROBES.put("POST /v1/mcp-servers/{id}/prompts/{prompt}/approve", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(),
+        "{\"identity_sha256\":\"" + "0".repeat(64) + "\"}"));
+    PROBES.put("POST /v1/mcp-servers/{id}/resources/approve", new Probe(f -> "/v1/mcp-servers/" + f.serverOfB(),
+        "{\"uri\":\"test://config\",\"identity_sha256\":\"" + "0".repeat(64) + "\"}"));
     PROBES.put("GET /v1/approvals/{id}", new Probe(f -> "/v1/approvals/" + f.approvalOfB(), null));
     PROBES.put("POST /v1/approvals/{id}/approve", new Probe(f -> "/v1/approvals/" + f.approvalOfB(),
         "{\"payload_sha256\":\"" + "0".repeat(64) + "\"}"));

@@ -306,7 +306,8 @@ class McpGatewayTest {
     JsonNode resources = c.rpc("resources/list", "{}").path("result").path("resources");
     assertThat(resources).hasSize(1);
     assertThat(resources.path(0).path("uri").asText()).isEqualTo("test+test://config");
-    assertThat(audit("policy.decided")).contains("scan.poisoned_listing");
+    // The resource whose description reads as an injection was pinned quarantined at registration.
+    assertThat(audit("mcp_server.changed")).contains("@resources/test://evil");
 
     JsonNode read = c.rpc("resources/read", "{\"uri\":\"test+test://config\"}").path("result");
     assertThat(read.path("contents").path(0).path("uri").asText()).isEqualTo("test+test://config");

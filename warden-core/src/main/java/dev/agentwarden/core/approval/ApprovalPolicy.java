@@ -27,7 +27,8 @@ public final class ApprovalPolicy {
 
   private record Rule(String tool, Map<String, Pattern> arguments, ApprovalRule rule) {
     boolean matches(String name, JsonNode args) {
-      boolean toolMatches = tool.endsWith("*") ? name.startsWith(tool.substring(0, tool.length() - 1)) : tool.equals(name);
+      boolean toolMatches = tool.endsWith("*") ? name.startsWith(tool.substring(0, tool.length() - 1))
+          : tool.equals(name) || (isContentKind(tool) && name.startsWith(tool + "/"));
       if (!toolMatches) {
         return false;
       }
@@ -43,6 +44,14 @@ public final class ApprovalPolicy {
   }
 
   private final List<Rule> rules;
+
+  /**
+   * {@code server/@prompts} and {@code server/@resources} name all of a server's prompts or
+   * resources: such a rule also applies to {@code server/@prompts/<name>}.
+   */
+  private static boolean isContentKind(String tool) {
+    return tool.endsWith("/@prompts") || tool.endsWith("/@resources");
+  }
 
   private ApprovalPolicy(List<Rule> rules) {
     this.rules = List.copyOf(rules);
@@ -73,8 +82,8 @@ public final class ApprovalPolicy {
         }
       }
       JsonNode tool = r.get("tool");
-      if (tool == null || !tool.isTextual() || !tool.textValue().matches("\\*|[A-Za-z0-9_][A-Za-z0-9_.:/-]*\\*?")) {
-        throw invalid(at + ".tool must be server/tool, a prefix ending in '*', or '*'");
+      if (tool == null || !tool.isTextual() || !tool.textValue().matches("\\*|[A-Za-z0-9_][A-Za-z0-9_.:/@-]*\\*?")) {
+        throw invalid(at + ".tool must be server/tool, server/@prompts[/name], server/@resources, a prefix ending in '*', or '*'");
       }
       JsonNode approvers = r.get("approvers");
       if (approvers == null || !approvers.canConvertToExactIntegral() || !approvers.canConvertToInt()) {

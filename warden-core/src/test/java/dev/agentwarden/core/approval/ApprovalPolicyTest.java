@@ -26,6 +26,21 @@ class ApprovalPolicyTest {
   }
 
   @Test
+  void promptsAndResourcesRule_appliesToEachPromptOfThatServer_andNamesTheRuleThatDecided() {
+    ApprovalPolicy p = policy("[{\"tool\":\"docs/@prompts\",\"approvers\":1},"
+        + "{\"tool\":\"docs/@resources\",\"approvers\":2,\"arguments\":{\"uri\":\"^file:\"}}]");
+    assertThat(p.ruleFor("docs/@prompts/summarise", CanonicalJson.parse("{}"))).isPresent();
+    assertThat(p.ruleFor("docs/@prompts", CanonicalJson.parse("{}"))).isPresent();
+    assertThat(p.ruleFor("docs/@promptsx", CanonicalJson.parse("{}"))).isEmpty();
+    assertThat(p.ruleFor("other/@prompts/summarise", CanonicalJson.parse("{}"))).isEmpty();
+    assertThat(p.ruleFor("docs/@resources", CanonicalJson.parse("{\"uri\":\"https://x\"}"))).isEmpty();
+    ApprovalPolicy.Match m = p.matchFor("docs/@resources", CanonicalJson.parse("{\"uri\":\"file:///etc/passwd\"}")).orElseThrow();
+    assertThat(m.index()).isEqualTo(1);
+    assertThat(m.description()).isEqualTo("approval rule #1 (tool docs/@resources, arguments {uri=^file:}): 2 approver(s),"
+        + " expiry 900 s");
+  }
+
+  @Test
   void argumentPatternOnAMissingArgument_matchesTheEmptyString() {
     ApprovalPolicy p = policy("[{\"tool\":\"*\",\"approvers\":1,\"arguments\":{\"path\":\"^/etc\"}}]");
     assertThat(p.ruleFor("fs/read", CanonicalJson.parse("{}"))).isEmpty();

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * <p>Immutable and thread-safe; {@link #check} never throws.
  */
 public final class ToolPolicy {
-  private static final Pattern TOOL = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:/-]*(\\*)?");
+  private static final Pattern TOOL = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:/@-]*(\\*)?");
   private static final ToolPolicy DENY_ALL = new ToolPolicy(List.of());
 
   /** One allow rule. */
@@ -43,7 +43,10 @@ public final class ToolPolicy {
     }
 
     boolean appliesTo(String agent, String toolName) {
-      boolean toolMatches = tool.endsWith("*") ? toolName.startsWith(tool.substring(0, tool.length() - 1)) : tool.equals(toolName);
+      // server/@prompts (or @resources) also names each prompt: server/@prompts/<name>.
+      boolean toolMatches = tool.endsWith("*") ? toolName.startsWith(tool.substring(0, tool.length() - 1))
+          : tool.equals(toolName) || ((tool.endsWith("/@prompts") || tool.endsWith("/@resources"))
+              && toolName.startsWith(tool + "/"));
       return toolMatches && (agents.isEmpty() || agents.contains(agent));
     }
 
