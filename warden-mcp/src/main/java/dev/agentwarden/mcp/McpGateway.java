@@ -491,8 +491,19 @@ public final class McpGateway {
       rule = Optional.of(DISTRUST);
     }
     if (rule.isPresent() || approvalId.isPresent()) {
+      StillReachable reachable = (tx, current) -> {
+        if (!attached(current, serverName, toolName)) {
+          return Optional.of("the tool is no longer attached to the agent");
+        }
+        Optional<McpServer> s = McpServers.findByName(tx, serverName).filter(McpServer::enabled);
+        if (s.isEmpty()) {
+          return Optional.of("the tool's server is disabled or gone");
+        }
+        return McpServers.item(tx, s.get().id(), McpServers.TOOL, toolName).filter(t -> !t.quarantined()).isPresent()
+            ? Optional.empty() : Optional.of("the tool is quarantined or gone");
+      };
       Optional<CallOutcome> held = approvalGate(tenant, keyId, sessionHash(sessionId), agent, qualified, arguments, rule,
-          approvalId, distrust, reason(match, distrust));
+          approvalId, distrust, reason(match, distrust), reachable);
       if (held.isPresent()) {
         return held.get();
       }
@@ -557,7 +568,7 @@ public final class McpGateway {
 
   private Optional<CallOutcome> approvalGate(TenantId tenant, UUID keyId, String session, Agent agent,
       String qualified, JsonNode arguments, Optional<ApprovalRule> rule, Optional<UUID> approvalId,
-      Optional<Distrust> distrust, ObjectNode reason) {
+      Optional<Distrust> distrust, ObjectNode reason, StillReachable reachable) {
     String actor = "agent:" + agent.name();
     String argumentsSha256 = ApprovalPayload.of(arguments).sha256();
     ObjectNode action = JsonNodeFactory.instance.objectNode();
@@ -621,7 +632,14 @@ public final class McpGateway {
         if (approvalId.isEmpty()) {
           Optional<SessionAllows.SessionAllow> allowed =
               SessionAllows.findActive(tx, agent.id(), session, qualified, argumentsSha256);
-          if (allowed.isPresent()) {
+          Optional<Lapse> lapse = allowed.isPresent()
+              ? lapsed(tx, tenant, agent, qualified, arguments, rule, reachable) : Optional.empty();
+          if (lapse.isPresent() && lapse.get().refuse()) {
+            return new Step(Optional.empty(), Optional.empty(),
+                Optional.of("session_allow_lapsed: the session allow " + allowed.get().id() + " no longer applies: "
+                    + lapse.get().reason()));
+          }
+          if (allowed.isPresent() && lapse.isEmpty()) {
             audit.record(tx, actor, "session_allow.used", Map.of("allow_id", allowed.get().id().toString(),
                 "approval_id", allowed.get().approvalId().toString(), "tool", qualified,
                 "arguments_sha256", argumentsSha256));
@@ -665,6 +683,55 @@ public final class McpGateway {
       audit.record(tenant, actor, "approval.refused", Map.of("tool", qualified, "payload_sha256", payload.sha256(),
           "reason", step.refusal().get()));
       return Optional.of(toolError("refused: " + step.refusal().get()));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * What a session allow still needs at the moment it is used, read in the transaction that uses
+   * it: that the agent can still reach the tool (or prompt, resource) it allows — attached, its
+   * server enabled, not quarantined. Empty when it can; otherwise why not.
+   */
+  @FunctionalInterface
+  private interface StillReachable {
+    Optional<String> refusal(dev.agentwarden.store.Tx tx, Agent current) throws java.sql.SQLException;
+  }
+
+  /** Why a session allow no longer stands in for an approval; {@code refuse}: the call is refused outright. */
+  private record Lapse(String reason, boolean refuse) {}
+
+  /**
+   * Re-checks the current rules before a session allow is used, since the admin may have
+   * tightened them after the approver allowed the call: the agent must still be enabled and
+   * reach the tool, its policy (as it is now) must still allow these exact arguments — otherwise
+   * the call is refused — and the approval rules (as they are now) must not need more approvers
+   * than the one who allowed it — otherwise the call needs a new approval.
+   */
+  private Optional<Lapse> lapsed(dev.agentwarden.store.Tx tx, TenantId tenant, Agent agent, String qualified,
+      JsonNode arguments, Optional<ApprovalRule> rule, StillReachable reachable) throws java.sql.SQLException {
+    Optional<Agent> current = Agents.find(tx, agent.id());
+    if (current.isEmpty() || !current.get().enabled()) {
+      return Optional.of(new Lapse("the agent is disabled or gone", true));
+    }
+    Optional<String> unreachable = reachable.refusal(tx, current.get());
+    if (unreachable.isPresent()) {
+      return Optional.of(new Lapse(unreachable.get(), true));
+    }
+    if (current.get().policy().isPresent()) {
+      Optional<Policy> policy = policies.find(tenant, current.get().policy().get());
+      if (policy.isEmpty() || !policy.get().checkTool(current.get().name(), qualified, arguments).allowed()) {
+        return Optional.of(new Lapse("the agent's policy no longer allows this call", true));
+      }
+    }
+    int needed = rule.map(ApprovalRule::approvers).orElse(0);
+    try {
+      needed = Math.max(needed, ApprovalPolicy.parse(CanonicalJson.parse(current.get().approvals()))
+          .ruleFor(qualified, arguments).map(ApprovalRule::approvers).orElse(0));
+    } catch (RuntimeException e) {
+      return Optional.of(new Lapse("the agent's approval rules cannot be read", true));
+    }
+    if (needed > 1) {
+      return Optional.of(new Lapse("the approval rules now need " + needed + " approvers", false));
     }
     return Optional.empty();
   }
@@ -817,14 +884,7 @@ public final class McpGateway {
     }
     String uri = exposedUri.substring(sep + URI_SEPARATOR.length());
     UUID serverId = server.get().id();
-    Optional<McpTool> pinned = db.inTenant(tenant, tx -> {
-      Optional<McpTool> exact = McpServers.item(tx, serverId, McpServers.RESOURCE, uri).filter(t -> !t.removed());
-      if (exact.isPresent()) {
-        return exact;
-      }
-      return McpServers.items(tx, serverId, McpServers.RESOURCE_TEMPLATE).stream()
-          .filter(t -> !t.removed() && matchesTemplate(t.name(), uri)).findFirst();
-    });
+    Optional<McpTool> pinned = db.inTenant(tenant, tx -> pinnedResource(tx, serverId, uri));
     if (pinned.isEmpty()) {
       refuse(tenant, actor, exposedUri, "resources.not_pinned", "the upstream lists no such resource or template");
       return new CallOutcome.RpcError(-32002, "Resource not found: " + exposedUri);
@@ -835,8 +895,12 @@ public final class McpGateway {
           + " is quarantined: its identity changed or awaits review by an admin");
     }
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("uri", uri);
+    String serverName = server.get().name();
     Optional<CallOutcome> refused = contentGate(tenant, keyId, sessionId, agent, server.get(), RESOURCES,
-        server.get().name() + "/" + RESOURCES, params);
+        serverName + "/" + RESOURCES, params, (tx, current) ->
+            !current.tools().contains(serverName + "/" + RESOURCES) ? Optional.of("the server's resources are no longer attached")
+                : pinnedResource(tx, serverId, uri).filter(t -> !t.quarantined()).isPresent() ? Optional.empty()
+                : Optional.of("the resource is quarantined or gone"));
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -854,6 +918,17 @@ public final class McpGateway {
       }
       return texts;
     });
+  }
+
+  /** The pinned resource with {@code uri}, or else the first pinned template it expands. */
+  private static Optional<McpTool> pinnedResource(dev.agentwarden.store.Tx tx, UUID serverId, String uri)
+      throws java.sql.SQLException {
+    Optional<McpTool> exact = McpServers.item(tx, serverId, McpServers.RESOURCE, uri).filter(t -> !t.removed());
+    if (exact.isPresent()) {
+      return exact;
+    }
+    return McpServers.items(tx, serverId, McpServers.RESOURCE_TEMPLATE).stream()
+        .filter(t -> !t.removed() && matchesTemplate(t.name(), uri)).findFirst();
   }
 
   /**
@@ -917,8 +992,13 @@ public final class McpGateway {
     if (!args.isObject()) {
       return new CallOutcome.RpcError(-32602, "Invalid params: prompt arguments must be a JSON object");
     }
+    String serverName = server.get().name();
+    UUID serverId = server.get().id();
     Optional<CallOutcome> refused = contentGate(tenant, keyId, sessionId, agent, server.get(), PROMPTS,
-        server.get().name() + "/" + PROMPTS + "/" + name, args);
+        serverName + "/" + PROMPTS + "/" + name, args, (tx, current) ->
+            !current.tools().contains(serverName + "/" + PROMPTS) ? Optional.of("the server's prompts are no longer attached")
+                : McpServers.item(tx, serverId, McpServers.PROMPT, name).filter(t -> !t.quarantined()).isPresent()
+                ? Optional.empty() : Optional.of("the prompt is quarantined or gone"));
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -944,7 +1024,7 @@ public final class McpGateway {
    * ahead; otherwise the JSON-RPC error to answer.
    */
   private Optional<CallOutcome> contentGate(TenantId tenant, UUID keyId, String sessionId, Agent agent, McpServer server,
-      String kind, String qualified, JsonNode arguments) {
+      String kind, String qualified, JsonNode arguments, StillReachable reachable) {
     String actor = "agent:" + agent.name();
     if (agent.policy().isPresent()) {
       Optional<Policy> policy = policies.find(tenant, agent.policy().get());
@@ -984,7 +1064,7 @@ public final class McpGateway {
       return Optional.empty();
     }
     Optional<CallOutcome> held = approvalGate(tenant, keyId, sessionHash(sessionId), agent, qualified, arguments, rule,
-        Optional.empty(), distrust, reason(match, distrust));
+        Optional.empty(), distrust, reason(match, distrust), reachable);
     // The gate answers in tool results; reads have no such result, so its answers become errors.
     return held.map(outcome -> switch (outcome) {
       case CallOutcome.Pending p -> new CallOutcome.RpcError(CONTENT_PENDING_APPROVAL,
