@@ -35,7 +35,9 @@ import org.jspecify.annotations.Nullable;
  * name once and check every address, connect to the checked address (never a second lookup),
  * send the Host header and TLS server name of the original name with hostname verification on,
  * inject brokered credentials for that checked destination, and read the response within the
- * size cap and the timeouts. Redirects are off unless enabled (at most 5), and every hop goes
+ * size cap and the timeouts. A connection is kept for a later request only where the caller asked
+ * for it ({@link Builder#reuseConnections}) and only under the key of its checked destination
+ * ({@code ConnectionPool}). Redirects are off unless enabled (at most 5), and every hop goes
  * through the same check. There is no way to turn TLS verification off; a custom trust store
  * can only add trusted certificates.
  *
@@ -55,6 +57,7 @@ public final class EgressClient {
   private final long maxResponseBytes;
   private final int maxRedirects;
   private final SSLContext tls;
+  private final Optional<String> reusePartition;
 
   private EgressClient(Builder b) {
     this.policy = b.policy;
@@ -67,6 +70,7 @@ public final class EgressClient {
     this.maxResponseBytes = b.maxResponseBytes;
     this.maxRedirects = b.maxRedirects;
     this.tls = Objects.requireNonNull(b.tls, "build() chooses the TLS context");
+    this.reusePartition = b.reusePartition;
   }
 
   public static Builder builder(NetworkPolicy policy) {
@@ -226,30 +230,76 @@ public final class EgressClient {
     HttpUrl url = destination.url();
     // Credentials only now: the destination of this very hop has passed the policy.
     List<Map.Entry<String, String>> headers = withCredentials(destination, callerHeaders);
-    InetSocketAddress address = new InetSocketAddress(destination.address().toInetAddress(), url.port());
-    Socket raw = new Socket();
+    Optional<ConnectionPool.Key> key = reusePartition.map(p ->
+        new ConnectionPool.Key(p, destination.address(), url.port(), url.scheme(), url.host(), tls));
+    Optional<Socket> kept = key.flatMap(ConnectionPool.SHARED::take);
+    if (kept.isPresent()) {
+      Optional<Http1Exchange.Response> response = exchangeOn(kept.get(), destination, key, method, headers, body, deadline);
+      if (response.isPresent()) {
+        return response.get();
+      }
+      // The server had closed the kept connection before it read the request: a new one follows.
+    }
+    return exchangeOn(new Socket(), destination, key, method, headers, body, deadline)
+        .orElseThrow(() -> new EgressException.BadResponse("upstream closed the connection in the middle of the response head"));
+  }
+
+  /**
+   * One request on {@code raw}: a new, unconnected socket, or a kept, connected one. With a pool
+   * key, a connection whose response ended cleanly is kept for the next request. Empty only for
+   * a kept connection that failed before a byte of the response arrived (the caller retries once
+   * on a new connection; a server that closes an idle connection never read the request).
+   */
+  private Optional<Http1Exchange.Response> exchangeOn(Socket raw, Destination destination,
+      Optional<ConnectionPool.Key> key, String method, List<Map.Entry<String, String>> headers, byte[] body,
+      Deadline deadline) {
+    HttpUrl url = destination.url();
+    boolean isKept = raw.isConnected();
     // Socket writes have no timeout in the JDK: a watchdog closes the socket at the total
     // deadline, so no phase of the exchange can outlive it.
     Thread watchdog = Thread.ofVirtual().start(() -> closeAtDeadline(raw, deadline));
-    try (Socket socket = connect(raw, address, url, deadline)) {
-      Http1Exchange ex = new Http1Exchange(socket, deadline, maxResponseBytes);
-      return ex.exchange(method, url.requestTarget(), url.authority(), headers, body);
-    } catch (SocketTimeoutException e) {
-      throw deadline.timeout();
-    } catch (SSLException e) {
-      if (deadline.remainingMillis() <= 0) {
-        throw new EgressException.Timeout("total", "the request took longer than its total timeout");
+    boolean keep = false;
+    @Nullable Http1Exchange ex = null;
+    try {
+      Socket socket = isKept ? raw
+          : connect(raw, new InetSocketAddress(destination.address().toInetAddress(), url.port()), url, deadline);
+      ex = new Http1Exchange(socket, deadline, maxResponseBytes, key.isPresent());
+      Http1Exchange.Response response = ex.exchange(method, url.requestTarget(), url.authority(), headers, body);
+      watchdog.interrupt();
+      if (key.isPresent() && ex.reusable() && !socket.isClosed()) {
+        ConnectionPool.SHARED.put(key.get(), socket);
+        keep = true;
+      } else {
+        closeQuietly(socket);
       }
-      throw new EgressException.TlsFailure("TLS with " + url.host() + " failed: " + e.getMessage(), e);
-    } catch (IOException e) {
-      if (deadline.remainingMillis() <= 0) {
-        throw new EgressException.Timeout("total", "the request took longer than its total timeout");
+      return Optional.of(response);
+    } catch (IOException | EgressException.BadResponse e) {
+      if (isKept && ex != null && ex.receivedNothing() && deadline.remainingMillis() > 0) {
+        return Optional.empty();
       }
-      throw new EgressException.ConnectFailure("connection to " + url.host() + " failed: " + e.getClass().getSimpleName(), e);
+      throw failure(e, url, deadline);
     } finally {
       watchdog.interrupt();
-      closeQuietly(raw);
+      if (!keep) {
+        closeQuietly(raw);
+      }
     }
+  }
+
+  private static EgressException failure(Exception e, HttpUrl url, Deadline deadline) {
+    if (e instanceof EgressException.BadResponse bad) {
+      return bad;
+    }
+    if (e instanceof SocketTimeoutException) {
+      return deadline.timeout();
+    }
+    if (deadline.remainingMillis() <= 0) {
+      return new EgressException.Timeout("total", "the request took longer than its total timeout");
+    }
+    if (e instanceof SSLException ssl) {
+      return new EgressException.TlsFailure("TLS with " + url.host() + " failed: " + ssl.getMessage(), ssl);
+    }
+    return new EgressException.ConnectFailure("connection to " + url.host() + " failed: " + e.getClass().getSimpleName(), e);
   }
 
   private static void closeAtDeadline(Socket socket, Deadline deadline) {
@@ -352,6 +402,7 @@ public final class EgressClient {
     private long maxResponseBytes = 10L * 1024 * 1024;
     private int maxRedirects = 0;
     private @Nullable SSLContext tls;
+    private Optional<String> reusePartition = Optional.empty();
 
     private Builder(NetworkPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -392,6 +443,20 @@ public final class EgressClient {
         throw new IllegalArgumentException("maxResponseBytes must be >= 0, got " + value);
       }
       this.maxResponseBytes = value;
+      return this;
+    }
+
+    /**
+     * Keeps connections of {@link #send} open for later requests of clients with the same
+     * {@code partition} (e.g. one tenant) to the same checked destination, for at most a few
+     * seconds of idleness. Off by default: every request then opens its own connection and
+     * closes it. Streams ({@link #open}) never reuse connections.
+     */
+    public Builder reuseConnections(String partition) {
+      if (partition.isBlank()) {
+        throw new IllegalArgumentException("reuseConnections needs a non-blank partition");
+      }
+      this.reusePartition = Optional.of(partition);
       return this;
     }
 

@@ -13,10 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One HTTP/1.1 request and response over an open socket ({@code Connection: close}). Reads the
- * body as Content-Length, chunked, or until close, and aborts as soon as the body would pass the
- * cap: it never holds more than {@code maxBodyBytes}. Every read is bounded by both the read
- * timeout and the time left until the total deadline.
+ * One HTTP/1.1 request and response over an open socket. Reads the body as Content-Length,
+ * chunked, or until close, and aborts as soon as the body would pass the cap: it never holds more
+ * than {@code maxBodyBytes}. Every read is bounded by both the read timeout and the time left
+ * until the total deadline. Sends {@code Connection: close} unless the connection may be kept;
+ * then {@link #reusable()} says whether the response ended cleanly enough to keep it.
  */
 final class Http1Exchange {
   static final int MAX_HEADER_BYTES = 64 * 1024;
@@ -27,23 +28,60 @@ final class Http1Exchange {
   private final Socket socket;
   private final Deadline deadline;
   private final long maxBodyBytes;
+  private final boolean keepAlive;
   private final InputStream in;
   private final byte[] buf = new byte[8192];
   private int pos;
   private int lim;
+  private long received;
+  private boolean http11;
+  private boolean reusable;
 
   Http1Exchange(Socket socket, Deadline deadline, long maxBodyBytes) throws IOException {
+    this(socket, deadline, maxBodyBytes, false);
+  }
+
+  Http1Exchange(Socket socket, Deadline deadline, long maxBodyBytes, boolean keepAlive) throws IOException {
     this.socket = socket;
     this.deadline = deadline;
     this.maxBodyBytes = maxBodyBytes;
+    this.keepAlive = keepAlive;
     this.in = socket.getInputStream();
   }
 
   Response exchange(String method, String requestTarget, String hostHeader, List<Map.Entry<String, String>> headers, byte[] body)
       throws IOException {
     Head head = sendAndReadHead(method, requestTarget, hostHeader, headers, body);
-    byte[] responseBody = readBody(method, head.status(), head.headers());
+    BodyFraming framing = framing(method, head.status(), head.headers());
+    byte[] responseBody = readBody(framing);
+    // Kept only when the body had a known end, the server did not ask to close, and nothing
+    // beyond this response arrived (an unasked-for byte means the stream is out of step).
+    reusable = keepAlive && http11 && framing.framing() != Framing.UNTIL_CLOSE && pos == lim
+        && !closeRequested(head.headers());
     return new Response(head.status(), head.headers(), responseBody);
+  }
+
+  /** Whether the connection may carry another request: see {@link #exchange}. */
+  boolean reusable() {
+    return reusable;
+  }
+
+  /** Whether not a byte of a response arrived: a kept connection the server had already closed. */
+  boolean receivedNothing() {
+    return received == 0;
+  }
+
+  private static boolean closeRequested(List<Map.Entry<String, String>> headers) {
+    for (Map.Entry<String, String> h : headers) {
+      if (h.getKey().equalsIgnoreCase("connection")) {
+        for (String token : h.getValue().split(",")) {
+          if (token.strip().equalsIgnoreCase("close")) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** The status and headers of the final (non-interim) response. */
@@ -62,7 +100,7 @@ final class Http1Exchange {
     if (body.length > 0 || method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
       head.append("Content-Length: ").append(body.length).append("\r\n");
     }
-    head.append("Accept-Encoding: identity\r\nConnection: close\r\n\r\n");
+    head.append(keepAlive ? "Accept-Encoding: identity\r\n\r\n" : "Accept-Encoding: identity\r\nConnection: close\r\n\r\n");
     OutputStream out = socket.getOutputStream();
     out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
     out.write(body);
@@ -219,6 +257,7 @@ final class Http1Exchange {
     if (line.length() < 12 || !line.startsWith("HTTP/1.") || line.charAt(8) != ' ') {
       throw new EgressException.BadResponse("upstream did not answer with an HTTP/1.x status line");
     }
+    http11 = line.startsWith("HTTP/1.1");
     String code = line.substring(9, 12);
     if (!code.chars().allMatch(c -> c >= '0' && c <= '9') || (line.length() > 12 && line.charAt(12) != ' ')) {
       throw new EgressException.BadResponse("upstream sent a malformed status code");
@@ -253,8 +292,7 @@ final class Http1Exchange {
     }
   }
 
-  private byte[] readBody(String method, int status, List<Map.Entry<String, String>> headers) throws IOException {
-    BodyFraming f = framing(method, status, headers);
+  private byte[] readBody(BodyFraming f) throws IOException {
     return switch (f.framing()) {
       case NONE -> new byte[0];
       case CHUNKED -> readChunked();
@@ -357,6 +395,7 @@ final class Http1Exchange {
     if (n < 0) {
       return false;
     }
+    received += n;
     pos = 0;
     lim = n;
     return true;

@@ -394,4 +394,87 @@ class EgressClientTest {
     }
     assertThat(seen).containsExactly("0:ALLOW:test_loopback", "1:DENY:network.special_address");
   }
+
+  // ---- kept connections --------------------------------------------------------------------
+
+  @Test
+  void keptConnections_areReusedOnlyWithinTheirPartition_andOnlyWhenAsked() throws Exception {
+    try (TestServer s = new TestServer(TestServer.text(200, "ok"))) {
+      s.requestsPerConnection = 100;
+      String url = "http://svc.test:" + s.port() + "/";
+      EgressClient tenantA = client().reuseConnections("tenant-a").build();
+      for (int i = 0; i < 3; i++) {
+        assertThat(tenantA.send(EgressRequest.get(url)).status()).isEqualTo(200);
+      }
+      assertThat(s.connections).as("one connection for three requests").hasValue(1);
+      assertThat(s.requests.getLast().header("Connection")).isNull();
+
+      assertThat(client().reuseConnections("tenant-b").build().send(EgressRequest.get(url)).status()).isEqualTo(200);
+      assertThat(s.connections).as("another partition never gets tenant-a's connection").hasValue(2);
+      assertThat(client().build().send(EgressRequest.get(url)).status()).isEqualTo(200);
+      assertThat(s.connections).as("without reuse every request opens its own").hasValue(3);
+      assertThat(s.requests.getLast().header("Connection")).isEqualTo("close");
+    }
+  }
+
+  @Test
+  void keptConnection_isNotUsedForANameThatChecksDifferently_norAfterThePolicyStopsAllowingIt() throws Exception {
+    try (TestServer s = new TestServer(TestServer.text(200, "ok"))) {
+      s.requestsPerConnection = 100;
+      assertThat(client().reuseConnections("t").build().send(EgressRequest.get("http://svc.test:" + s.port() + "/")).status())
+          .isEqualTo(200);
+      // Same address, another name: Host, SNI and certificate checks belong to the name, so no reuse.
+      assertThat(client().reuseConnections("t").build().send(EgressRequest.get("http://other.test:" + s.port() + "/")).status())
+          .isEqualTo(200);
+      assertThat(s.connections).hasValue(2);
+      // A kept connection never lets a request skip the policy check.
+      EgressClient closed = EgressClient.builder(NetworkPolicy.denyAll()).resolver(TABLE).reuseConnections("t").build();
+      assertThatThrownBy(() -> closed.send(EgressRequest.get("http://svc.test:" + s.port() + "/")))
+          .isInstanceOf(EgressException.DestinationDenied.class);
+      assertThat(s.requests).hasSize(2);
+    }
+  }
+
+  @Test
+  void connectionTheServerClosed_isReplacedByANewOne_andAnAnswerThatAsksToClose_isNotKept() throws Exception {
+    try (TestServer s = new TestServer(TestServer.text(200, "ok"))) {
+      s.requestsPerConnection = 1; // the server closes every connection after one answer
+      EgressClient c = client().reuseConnections("t").build();
+      String url = "http://svc.test:" + s.port() + "/";
+      for (int i = 0; i < 3; i++) {
+        assertThat(new String(c.send(new EgressRequest("POST", url, List.of(Map.entry("Content-Type", "application/json")), "{}".getBytes(UTF_8))).body(), UTF_8))
+            .isEqualTo("ok");
+      }
+      assertThat(s.requests).as("each request reached the server exactly once").hasSize(3);
+    }
+    try (TestServer s = new TestServer(TestServer.text(200, "ok", "Connection: close"))) {
+      s.requestsPerConnection = 100;
+      EgressClient c = client().reuseConnections("t").build();
+      c.send(EgressRequest.get("http://svc.test:" + s.port() + "/"));
+      c.send(EgressRequest.get("http://svc.test:" + s.port() + "/"));
+      assertThat(s.connections).hasValue(2);
+    }
+  }
+
+  @Test
+  void answerWithoutALength_orWithBytesBeyondItsEnd_closesTheConnection() throws Exception {
+    TestServer.Handler untilClose = (r, out) -> TestServer.write(out, "HTTP/1.1 200 OK\r\n\r\nbody");
+    try (TestServer s = new TestServer(untilClose)) {
+      s.requestsPerConnection = 1;
+      EgressClient c = client().reuseConnections("t").build();
+      assertThat(new String(c.send(EgressRequest.get("http://svc.test:" + s.port() + "/")).body(), UTF_8)).isEqualTo("body");
+      assertThat(new String(c.send(EgressRequest.get("http://svc.test:" + s.port() + "/")).body(), UTF_8)).isEqualTo("body");
+      assertThat(s.connections).hasValue(2);
+    }
+    TestServer.Handler smuggling = (r, out) -> TestServer.write(out,
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged");
+    try (TestServer s = new TestServer(smuggling)) {
+      s.requestsPerConnection = 100;
+      EgressClient c = client().reuseConnections("t").build();
+      assertThat(new String(c.send(EgressRequest.get("http://svc.test:" + s.port() + "/")).body(), UTF_8)).isEqualTo("ok");
+      assertThat(new String(c.send(EgressRequest.get("http://svc.test:" + s.port() + "/")).body(), UTF_8))
+          .as("a response sent ahead of its request is never read as the answer to the next").isEqualTo("ok");
+      assertThat(s.connections).hasValue(2);
+    }
+  }
 }

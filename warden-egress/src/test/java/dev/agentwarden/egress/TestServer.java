@@ -39,6 +39,8 @@ final class TestServer implements AutoCloseable {
 
   final List<Request> requests = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
+  /** How many requests one connection serves before the server closes it (keep-alive above 1). */
+  volatile int requestsPerConnection = 1;
   private final ServerSocket server;
   private final Handler handler;
 
@@ -81,22 +83,27 @@ final class TestServer implements AutoCloseable {
         }
       }
       InputStream in = s.getInputStream();
-      String requestLine = line(in);
-      List<String> headers = new CopyOnWriteArrayList<>();
-      int length = 0;
-      for (String h = line(in); !h.isEmpty(); h = line(in)) {
-        headers.add(h);
-        if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-          length = Integer.parseInt(h.substring(15).strip());
+      for (int served = 0; served < requestsPerConnection; served++) {
+        String requestLine = line(in);
+        if (requestLine.isEmpty()) {
+          return; // the client closed a kept connection
         }
+        List<String> headers = new CopyOnWriteArrayList<>();
+        int length = 0;
+        for (String h = line(in); !h.isEmpty(); h = line(in)) {
+          headers.add(h);
+          if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+            length = Integer.parseInt(h.substring(15).strip());
+          }
+        }
+        byte[] body = in.readNBytes(length);
+        String[] parts = requestLine.split(" ");
+        Request r = new Request(parts[0], parts[1], headers, body, sni);
+        requests.add(r);
+        OutputStream out = s.getOutputStream();
+        handler.respond(r, out);
+        out.flush();
       }
-      byte[] body = in.readNBytes(length);
-      String[] parts = requestLine.split(" ");
-      Request r = new Request(parts[0], parts[1], headers, body, sni);
-      requests.add(r);
-      OutputStream out = s.getOutputStream();
-      handler.respond(r, out);
-      out.flush();
     } catch (IOException | InterruptedException | RuntimeException e) {
       // The client hung up (as it should for oversized or slow responses).
     }

@@ -391,9 +391,13 @@ final class ModelProxyService implements ApiService {
 
   // ---- the provider call ----------------------------------------------------------------
 
-  private EgressClient client(NetworkPolicy network, Provider provider, CredentialBroker.Brokering key) {
+  private EgressClient client(TenantId tenant, NetworkPolicy network, Provider provider,
+      CredentialBroker.Brokering key) {
     String host = provider.baseUrl().getHost();
     return EgressClient.builder(network)
+        // Connections to the provider are kept for the tenant's next call (never another
+        // tenant's): a call skips connecting, and the key still goes into every request anew.
+        .reuseConnections(tenant.toString())
         // The key goes only to the provider's own host; the vault decrypts it inside the egress
         // step, after egress checked the destination and the secret's allowed_hosts admitted it.
         .credentials(d -> d.url().host().equalsIgnoreCase(host) ? key.headersFor(d) : Map.of())
@@ -408,7 +412,7 @@ final class ModelProxyService implements ApiService {
     long started = System.nanoTime();
     dev.agentwarden.egress.EgressResponse r;
     try {
-      r = client(call.network(), call.provider(), key).send(call.adapter().chatRequest(call.provider(), body));
+      r = client(call.req().tenant(), call.network(), call.provider(), key).send(call.adapter().chatRequest(call.provider(), body));
     } catch (EgressException e) {
       throw upstreamFailure(e);
     }
@@ -470,7 +474,7 @@ final class ModelProxyService implements ApiService {
     CredentialBroker.Brokering key = call.key();
     EgressStream up;
     try {
-      up = client(call.network(), call.provider(), key).open(call.adapter().chatRequest(call.provider(), body));
+      up = client(call.req().tenant(), call.network(), call.provider(), key).open(call.adapter().chatRequest(call.provider(), body));
     } catch (EgressException e) {
       throw upstreamFailure(e);
     }
@@ -861,7 +865,7 @@ final class ModelProxyService implements ApiService {
       CredentialBroker.Brokering key = credentials.provider(req.tenant(), provider.name());
       dev.agentwarden.egress.EgressResponse r;
       try {
-        r = client(policies.defaultNetwork(req.tenant()), provider, key).send(adapters.get(provider.kind()).modelsRequest(provider));
+        r = client(req.tenant(), policies.defaultNetwork(req.tenant()), provider, key).send(adapters.get(provider.kind()).modelsRequest(provider));
       } catch (EgressException e) {
         throw upstreamFailure(e);
       }
