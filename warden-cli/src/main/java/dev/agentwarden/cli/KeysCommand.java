@@ -35,12 +35,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "keys",
     mixinStandardHelpOptions = true,
-    description = "Vault keys: status, KEK generation and rotation, data-key rotation.",
+    description = "Vault keys: status, KEK generation and rotation, data-key rotation, tenant keys.",
     subcommands = {
       KeysCommand.Status.class,
       KeysCommand.GenerateKek.class,
       KeysCommand.RotateKek.class,
-      KeysCommand.RotateDataKey.class
+      KeysCommand.RotateDataKey.class,
+      KeysCommand.MigrateTenantKeys.class
     })
 final class KeysCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -71,6 +72,9 @@ final class KeysCommand implements Callable<Integer> {
     @Option(names = "--previous-kek-file", paramLabel = "FILE", description = "An older KEK still wrapping some keysets. Env: WARDEN_PREVIOUS_KEK_FILE.")
     String previousKekFile;
 
+    @Option(names = "--key-dir", paramLabel = "DIR", description = "The tenants' key directory, as for serve. Env: WARDEN_KEY_DIR; quick start: <data-dir>/tenant-keys.")
+    String keyDir;
+
     GatewayConfig config() {
       Map<String, String> s = new LinkedHashMap<>();
       String configEnv = System.getenv("WARDEN_CONFIG");
@@ -91,6 +95,7 @@ final class KeysCommand implements Callable<Integer> {
       put(s, "pepper_file", pepperFile);
       put(s, "kek_file", kekFile);
       put(s, "previous_kek_file", previousKekFile);
+      put(s, "key_dir", keyDir);
       return GatewayConfig.from(s);
     }
 
@@ -133,8 +138,9 @@ final class KeysCommand implements Callable<Integer> {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = {"Shows the KEK in use, the KEKs the database still depends on, and each tenant's keyset.",
-          "Exit 1 when a tenant's keyset is wrapped by a KEK that was not given."})
+      description = {"Shows the KEK in use, the KEKs the database still depends on, the tenant key directory,",
+          "and each tenant's keyset: the key wrapping it and whether that key is there and opens.",
+          "Exit 1 when a tenant's secrets cannot be decrypted (its key missing or unreadable, or a KEK not given)."})
   static final class Status extends KeysAction {
     @Override
     int run(PrintWriter out, GatewayConfig cfg) {
@@ -143,14 +149,52 @@ final class KeysCommand implements Callable<Integer> {
         Vault.KeysReport report = m.vault().report();
         out.println("primary KEK: " + report.primaryKekId() + " (" + kek.origin() + ")");
         out.println("KEKs the database depends on: " + String.join(", ", report.activeKekIds()));
+        out.println("tenant keys: " + report.tenantKeyStore());
         out.println("tenant keysets: " + report.tenants().size());
         boolean unreadable = false;
         for (Vault.TenantKeyState t : report.tenants()) {
-          out.println("  " + t.tenant() + "  kek=" + t.kekId() + (t.kekAvailable() ? "" : " (KEK NOT GIVEN)")
+          out.println("  " + t.tenant() + "  key=" + t.wrappingKeyId() + "  state=" + state(t.state())
+              + t.sealedUnder().map(k -> "  sealed_under=" + k).orElse("")
               + "  data_keys=" + t.dataKeys() + "  secrets=" + t.secrets());
-          unreadable |= !t.kekAvailable();
+          if (t.state() != Vault.KeyState.TENANT_KEY) {
+            out.println("      " + t.detail());
+          }
+          unreadable |= !t.state().readable();
+        }
+        if (!report.unusedTenantKeys().isEmpty()) {
+          out.println("tenant keys no keyset uses (left by an interrupted transaction; harmless): "
+              + String.join(", ", report.unusedTenantKeys()));
+        }
+        if (!report.pendingDestructions().isEmpty()) {
+          out.println("purged tenants' keys not destroyed yet (retried at every start): "
+              + String.join(", ", report.pendingDestructions()));
         }
         return unreadable ? ExitCodes.REFUSED : ExitCodes.OK;
+      }
+    }
+
+    private static String state(Vault.KeyState s) {
+      return switch (s) {
+        case TENANT_KEY -> "ok";
+        case LEGACY_KEK -> "legacy";
+        case MISSING -> "MISSING";
+        case UNREADABLE -> "UNREADABLE";
+        case KEK_NOT_GIVEN -> "KEK_NOT_GIVEN";
+      };
+    }
+  }
+
+  @Command(name = "migrate-tenant-keys", mixinStandardHelpOptions = true,
+      description = {"Moves every keyset still wrapped by the KEK itself (made before tenants had keys of their own)",
+          "to a new tenant key in the key directory; no secret ciphertext changes. Keysets also move on first use.",
+          "Backups taken before the move stay readable with the KEK: rotate the KEK afterwards to close that."})
+  static final class MigrateTenantKeys extends KeysAction {
+    @Override
+    int run(PrintWriter out, GatewayConfig cfg) {
+      try (VaultMaintenance m = VaultMaintenance.open(cfg, currentKek(cfg).kek(), previousKeks(cfg))) {
+        int moved = m.vault().migrateLegacyKeysets();
+        out.println("moved " + moved + " tenant keysets to tenant keys in the " + m.vault().report().tenantKeyStore());
+        return ExitCodes.OK;
       }
     }
   }
@@ -180,7 +224,7 @@ final class KeysCommand implements Callable<Integer> {
 
   @Command(name = "rotate-kek", mixinStandardHelpOptions = true,
       description = {
-        "Re-wraps every tenant's data keyset with a new KEK; no secret ciphertext changes.",
+        "Reseals every tenant key (and the audit signing key) under a new KEK; no keyset or secret ciphertext changes.",
         "The current KEK comes from --kek-file / WARDEN_KEK / <data-dir>/kek as for serve.",
         "With the quick-start KEK (<data-dir>/kek) and no --new-kek-file, a new one is generated and",
         "put in its place; the old one is kept as <data-dir>/kek.retired-<id> for restoring older backups.",
@@ -213,11 +257,13 @@ final class KeysCommand implements Callable<Integer> {
       }
       List<KeyEncryptionKey> readable = new ArrayList<>(previousKeks(cfg));
       readable.add(0, current.kek());
-      int rewrapped;
+      Vault.KekRotation rotation;
       try (VaultMaintenance m = VaultMaintenance.open(cfg, next, readable)) {
-        rewrapped = m.vault().rewrapAll();
+        rotation = m.vault().rewrapAll();
       }
-      out.println("re-wrapped " + rewrapped + " tenant keysets from " + current.kek().keyId() + " to " + next.keyId());
+      out.println("resealed " + rotation.tenantKeysResealed() + " tenant keys from " + current.kek().keyId() + " to "
+          + next.keyId() + (rotation.keysetsMoved() > 0
+              ? "; moved " + rotation.keysetsMoved() + " keysets wrapped by the old KEK itself to tenant keys" : ""));
       if (newKekFile == null) {
         Path live = cfg.dataDir().resolve(KekSource.DATA_DIR_FILE);
         Path retired = cfg.dataDir().resolve(KekSource.DATA_DIR_FILE + ".retired-" + current.kek().keyId().replace(':', '-'));

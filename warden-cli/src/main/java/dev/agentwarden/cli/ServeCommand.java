@@ -88,6 +88,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--previous-kek-file", paramLabel = "FILE", description = "During a KEK rotation: the old key-encryption key, used only to read keysets not yet re-wrapped. Env: WARDEN_PREVIOUS_KEK_FILE.")
   String previousKekFile;
 
+  @Option(names = "--key-dir", paramLabel = "DIR", description = "Directory of the tenants' own keys (mode 0700, sealed under the KEK), shared by every gateway process and kept apart from the database and its backups: purging a tenant destroys its key there. Required with --kek-file or WARDEN_KEK; the quick start uses <data-dir>/tenant-keys. Env: WARDEN_KEY_DIR.")
+  String keyDir;
+
   private final Function<String, String> env;
 
   ServeCommand() {
@@ -170,6 +173,7 @@ final class ServeCommand implements Callable<Integer> {
     put(s, "pepper_file", pepperFile);
     put(s, "kek_file", kekFile);
     put(s, "previous_kek_file", previousKekFile);
+    put(s, "key_dir", keyDir);
     put(s, "model_read_timeout_seconds", modelReadTimeout);
     put(s, "mcp_allowed_origins", mcpAllowedOrigins);
     for (String name : GatewayConfig.ENV_ONLY) {

@@ -42,7 +42,8 @@ class KeysCommandTest {
 
   private String[] with(String url, Path kek, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--database-url", url, "--data-dir", dir.resolve("data").toString(), "--kek-file", kek.toString()));
+    all.addAll(List.of("--database-url", url, "--data-dir", dir.resolve("data").toString(), "--kek-file", kek.toString(),
+        "--key-dir", dir.resolve("tenant-keys").toString()));
     return all.toArray(String[]::new);
   }
 
@@ -66,7 +67,7 @@ class KeysCommandTest {
     assertThat(warden("keys", "generate-kek", "--out", kek1.toString()).code()).isZero();
 
     GatewayConfig cfg1 = GatewayConfig.from(Map.of("database_url", url, "data_dir", dir.resolve("data").toString(),
-        "kek_file", kek1.toString()));
+        "kek_file", kek1.toString(), "key_dir", dir.resolve("tenant-keys").toString()));
     TenantId t = TenantId.random();
     try (VaultMaintenance m = VaultMaintenance.open(cfg1, KekSource.readFile(kek1), List.of())) {
       m.database().asOperator(tx -> Tenants.create(tx, t, "t"));
@@ -76,11 +77,12 @@ class KeysCommandTest {
 
     Run status = warden(with(url, kek1, "keys", "status"));
     assertThat(status.code()).as(status.err()).isEqualTo(ExitCodes.OK);
-    assertThat(status.out()).contains(KekSource.readFile(kek1).keyId()).contains(t.toString()).contains("secrets=1");
+    assertThat(status.out()).contains(KekSource.readFile(kek1).keyId()).contains(t.toString()).contains("secrets=1")
+        .contains("key=tenant-key:" + t + ":").contains("state=ok").contains("sealed_under=" + KekSource.readFile(kek1).keyId());
 
     Run rotate = warden(with(url, kek1, "keys", "rotate-kek", "--new-kek-file", kek2.toString()));
     assertThat(rotate.code()).as(rotate.err()).isEqualTo(ExitCodes.OK);
-    assertThat(rotate.out()).contains("re-wrapped 1 tenant keysets");
+    assertThat(rotate.out()).contains("resealed 1 tenant keys");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(kek2))).isEqualTo("rw-------");
 
     Run old = warden(with(url, kek1, "keys", "status"));
@@ -92,7 +94,7 @@ class KeysCommandTest {
     assertThat(data.out()).contains("rotated the data key of 1 tenants");
 
     GatewayConfig cfg2 = GatewayConfig.from(Map.of("database_url", url, "data_dir", dir.resolve("data").toString(),
-        "kek_file", kek2.toString()));
+        "kek_file", kek2.toString(), "key_dir", dir.resolve("tenant-keys").toString()));
     try (VaultMaintenance m = VaultMaintenance.open(cfg2, KekSource.readFile(kek2), List.of())) {
       assertThat(m.vault().broker(t, new SecretRef("k"), "api.example").headerValue()).isEqualTo("Bearer " + SECRET);
     }
@@ -120,5 +122,47 @@ class KeysCommandTest {
     Run r = warden(with(TestDatabases.createMigrated(), kek1, "keys", "status"));
     assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.err()).contains("chmod 600");
+  }
+
+  @Test
+  void status_namesATenantWhoseKeyIsGone_andExitsOne_andAKekWithoutAKeyDirectoryIsRefused() throws Exception {
+    String url = TestDatabases.createMigrated();
+    Path kek1 = dir.resolve("kek1");
+    warden("keys", "generate-kek", "--out", kek1.toString());
+    GatewayConfig cfg = GatewayConfig.from(Map.of("database_url", url, "data_dir", dir.resolve("data").toString(),
+        "kek_file", kek1.toString(), "key_dir", dir.resolve("tenant-keys").toString()));
+    TenantId gone = TenantId.random();
+    TenantId kept = TenantId.random();
+    try (VaultMaintenance m = VaultMaintenance.open(cfg, KekSource.readFile(kek1), List.of())) {
+      for (TenantId t : List.of(gone, kept)) {
+        m.database().asOperator(tx -> Tenants.create(tx, t, "t-" + t.value().toString().substring(0, 8)));
+        m.vault().create(t, new SecretRef("k"), SecretValue.of(SECRET), AllowedHosts.of(List.of("api.example")),
+            Injection.BEARER);
+      }
+    }
+    // As after restoring a backup taken before the tenant was purged: its key is not there.
+    try (var files = Files.list(dir.resolve("tenant-keys"))) {
+      for (Path f : files.filter(p -> p.getFileName().toString().startsWith(gone.toString())).toList()) {
+        Files.delete(f);
+      }
+    }
+
+    Run status = warden(with(url, kek1, "keys", "status"));
+    assertThat(status.code()).as(status.err()).isEqualTo(ExitCodes.REFUSED);
+    assertThat(status.out()).containsPattern(gone + "  key=tenant-key:" + gone + ":[0-9a-f]{16}  state=MISSING")
+        .containsPattern(kept + "  key=tenant-key:" + kept + ":[0-9a-f]{16}  state=ok")
+        .contains("tenant keys: key directory " + dir.resolve("tenant-keys"));
+
+    Run migrate = warden(with(url, kek1, "keys", "migrate-tenant-keys"));
+    assertThat(migrate.code()).as(migrate.err()).isEqualTo(ExitCodes.OK);
+    assertThat(migrate.out()).contains("moved 0 tenant keysets");
+
+    Run noKeyDir = warden("keys", "status", "--database-url", url, "--data-dir", dir.resolve("data").toString(),
+        "--kek-file", kek1.toString());
+    assertThat(noKeyDir.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(noKeyDir.err()).contains("--key-dir");
+    for (Run r : List.of(status, migrate, noKeyDir)) {
+      assertThat(r.out() + r.err()).doesNotContain(SECRET).doesNotContain(Files.readString(kek1).strip());
+    }
   }
 }

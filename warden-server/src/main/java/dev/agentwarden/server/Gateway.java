@@ -85,7 +85,7 @@ public final class Gateway implements AutoCloseable {
       KekSource.Loaded kek = KekSource.load(config.kekFile(), config.kek(), config.dataDir(), embedded.isPresent());
       List<KeyEncryptionKey> previousKeks =
           config.previousKekFile().map(f -> List.of(KekSource.readFile(f))).orElse(List.of());
-      Vault vault = openVault(kek, previousKeks, db, log);
+      Vault vault = openVault(kek, previousKeks, KekSource.tenantKeys(config, kek.kek(), previousKeks), db, log);
       // After the vault, which proves the KEK: the audit signing key is wrapped by the same KEK.
       AuditLog audit = AuditLog.open(db, kek.kek(), previousKeks, new SecureRandom());
       log.event("info", "audit log ready", Map.of("signing_key_id", audit.currentKey().keyId()));
@@ -169,21 +169,36 @@ public final class Gateway implements AutoCloseable {
    * Opens the vault with the loaded KEK ({@link KekSource}); the vault proves the KEK against the
    * installation's check values: a wrong KEK stops the start here, naming both key ids.
    */
-  static Vault openVault(KekSource.Loaded kek, List<KeyEncryptionKey> previous, Database db, RequestLog log) {
+  static Vault openVault(KekSource.Loaded kek, List<KeyEncryptionKey> previous,
+      dev.agentwarden.core.crypto.TenantKeyProvider tenantKeys, Database db, RequestLog log) {
     Vault vault;
     try {
-      vault = Vault.open(db, kek.kek(), previous);
+      vault = Vault.open(db, kek.kek(), previous, tenantKeys);
     } catch (StoreException e) {
       if (e.code().equals("kek_mismatch")) {
         throw new GatewayConfig.InvalidConfigException(e.getMessage());
       }
       throw e;
     }
+    Vault.TenantKeyCheck check = vault.tenantKeyCheck();
     log.event("info", "vault ready", Map.of("kek_id", kek.kek().keyId(), "kek_source", kek.origin(),
-        "previous_keks", previous.size()));
+        "previous_keks", previous.size(), "tenant_keys", tenantKeys.describe(),
+        "tenant_keysets", check.tenantKeysets(), "legacy_keysets", check.legacyKeysets()));
     if (kek.generated()) {
       log.event("warn", "generated a new key-encryption key", Map.of("kek_source", kek.origin(), "advice",
           "back this file up apart from the database: without it no stored secret can be decrypted"));
+    }
+    // A tenant whose key is gone fails on its own requests with tenant_key_missing; the others
+    // keep working. Said here once per tenant, so it is never a surprise.
+    for (Vault.TenantKeyProblem p : check.problems()) {
+      log.event("error", "tenant key unusable: the tenant's secrets cannot be decrypted", Map.of(
+          "tenant_id", p.tenant().toString(), "key_id", p.wrappingKeyId(),
+          "state", p.state().name().toLowerCase(java.util.Locale.ROOT), "detail", p.detail()));
+    }
+    if (check.legacyKeysets() > 0) {
+      log.event("warn", "keysets wrapped by the KEK itself", Map.of("count", check.legacyKeysets(), "advice",
+          "they move to tenant keys on first use or with 'warden keys migrate-tenant-keys'; until then a backup of"
+              + " the database stays readable with the KEK after a purge"));
     }
     return vault;
   }

@@ -34,6 +34,7 @@ public record GatewayConfig(
     Optional<Path> kekFile,
     Optional<Path> previousKekFile,
     Optional<SecretValue> kek,
+    Optional<Path> keyDir,
     int modelReadTimeoutSeconds,
     AllowedOrigins mcpAllowedOrigins) {
 
@@ -41,7 +42,7 @@ public record GatewayConfig(
   public static final Set<String> NAMES = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(java.util.List.of(
       "bind", "port", "data_dir", "database_url", "database_pool_size", "max_body_bytes",
       "key_rate_per_second", "key_burst", "tenant_rate_per_second", "tenant_burst",
-      "operator_key_file", "pepper_file", "kek_file", "previous_kek_file", "model_read_timeout_seconds",
+      "operator_key_file", "pepper_file", "kek_file", "previous_kek_file", "key_dir", "model_read_timeout_seconds",
       "mcp_allowed_origins")));
 
   /**
@@ -94,10 +95,11 @@ public record GatewayConfig(
     Optional<Path> previousKekFile =
         Optional.ofNullable(s.get("previous_kek_file")).filter(v -> !v.isBlank()).map(Path::of);
     Optional<SecretValue> kek = Optional.ofNullable(s.get("kek")).filter(v -> !v.isBlank()).map(SecretValue::of);
+    Optional<Path> keyDir = Optional.ofNullable(s.get("key_dir")).filter(v -> !v.isBlank()).map(Path::of);
     int modelReadTimeout = (int) integer(s, "model_read_timeout_seconds", 60, 1, 3600);
     AllowedOrigins origins = AllowedOrigins.parse("mcp_allowed_origins", s.getOrDefault("mcp_allowed_origins", ""));
     return new GatewayConfig(bind, port, dataDir, url, pool, maxBody, keyRate, keyBurst, tenantRate, tenantBurst,
-        operatorKeyFile, pepperFile, kekFile, previousKekFile, kek, modelReadTimeout, origins);
+        operatorKeyFile, pepperFile, kekFile, previousKekFile, kek, keyDir, modelReadTimeout, origins);
   }
 
   /** The settings the HTTP layer needs. */
@@ -173,6 +175,7 @@ public record GatewayConfig(
         + ", pepper_file=" + pepperFile.map(Path::toString).orElse("(data dir)")
         + ", kek_file=" + kekFile.map(Path::toString).orElse(kek.isPresent() ? "(WARDEN_KEK)" : "(data dir)")
         + ", previous_kek_file=" + previousKekFile.map(Path::toString).orElse("(none)")
+        + ", key_dir=" + keyDir.map(Path::toString).orElse("(data dir)")
         + ", model_read_timeout_seconds=" + modelReadTimeoutSeconds
         + ", mcp_allowed_origins=" + mcpAllowedOrigins + "]";
   }

@@ -4,6 +4,9 @@ import dev.agentwarden.core.CoreException;
 import dev.agentwarden.core.crypto.InsecureSecretAccess;
 import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.crypto.SecretValue;
+import dev.agentwarden.core.crypto.TenantKeyProvider;
+import dev.agentwarden.store.KeyDirectory;
+import dev.agentwarden.store.StoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -27,7 +30,8 @@ import java.util.Set;
  * </ol>
  *
  * With an external database one of the first two is required: a KEK generated next to the
- * data would be lost with the host, and with it every secret.
+ * data would be lost with the host, and with it every secret. The tenants' own keys, which the KEK
+ * protects, live in the key directory ({@link #keyDirectory}).
  */
 public final class KekSource {
   /** Name of the generated KEK file inside the data directory. */
@@ -73,6 +77,47 @@ public final class KekSource {
     SecretValue fresh = KeyEncryptionKey.generateLocalMaterial();
     writeNew(file, fresh);
     return new Loaded(parse(fresh, file.toString()), "file " + file, true);
+  }
+
+  /** Name of the tenant key directory inside the data directory (quick start only). */
+  public static final String DATA_DIR_KEYS = "tenant-keys";
+
+  /**
+   * Where the tenants' own keys live ({@code key_dir}): the directory named by {@code --key-dir}
+   * / {@code WARDEN_KEY_DIR}; in the quick start (embedded database and the generated {@code
+   * <data-dir>/kek}) {@code <data-dir>/tenant-keys}. A configured KEK ({@code --kek-file} or
+   * {@code WARDEN_KEK}) requires an explicit key directory: it is the installation's KMS, shared
+   * by every gateway process, kept and backed up apart from the database, and a default inside the
+   * data directory would put it in the database's backups, where a purge cannot reach it.
+   *
+   * @throws KekConfigException when a KEK is configured and no key directory is
+   */
+  public static Path keyDirectory(GatewayConfig config) {
+    if (config.keyDir().isPresent()) {
+      return config.keyDir().get();
+    }
+    if (config.kekFile().isPresent() || config.kek().isPresent() || config.databaseUrl().isPresent()) {
+      throw new KekConfigException(
+          "a configured key-encryption key needs a tenant key directory: set --key-dir (WARDEN_KEY_DIR) to a private"
+              + " directory shared by every gateway process, outside the data directory and the database's backups"
+              + " (docs/vault.md)");
+    }
+    return config.dataDir().resolve(DATA_DIR_KEYS);
+  }
+
+  /**
+   * The tenants' keys in the {@linkplain #keyDirectory key directory}, sealed under {@code kek}
+   * (and readable under {@code previous} during a KEK rotation).
+   *
+   * @throws KekConfigException when the directory is unusable (not private, not a directory)
+   */
+  public static TenantKeyProvider tenantKeys(
+      GatewayConfig config, KeyEncryptionKey kek, java.util.List<KeyEncryptionKey> previous) {
+    try {
+      return TenantKeyProvider.local(KeyDirectory.open(keyDirectory(config)), kek, previous);
+    } catch (StoreException e) {
+      throw new KekConfigException(e.getMessage());
+    }
   }
 
   /** Reads a KEK file, refusing one that others may read. */

@@ -55,7 +55,7 @@ public final class VaultMaintenance implements AutoCloseable {
       Gateway.checkPepper(db, hasher);
       Vault vault;
       try {
-        vault = Vault.open(db, primary, previous);
+        vault = Vault.open(db, primary, previous, KekSource.tenantKeys(config, primary, previous));
       } catch (StoreException e) {
         if (e.code().equals("kek_mismatch")) {
           throw new GatewayConfig.InvalidConfigException(e.getMessage());

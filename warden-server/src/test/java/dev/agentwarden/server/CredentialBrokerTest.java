@@ -60,12 +60,15 @@ class CredentialBrokerTest {
   private HttpServer upstream;
   private final AtomicInteger upstreamCalls = new AtomicInteger();
   private final AtomicInteger unwraps = new AtomicInteger();
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path keyDir;
 
   @BeforeEach
   void setUp() throws Exception {
     db = TestDatabases.connect(TestDatabases.createMigrated(), 2);
     KeyEncryptionKey real = KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial());
-    vault = Vault.open(db, counting(real), List.of());
+    KeyEncryptionKey kek = counting(real);
+    vault = Vault.open(db, kek, List.of(), dev.agentwarden.core.crypto.TenantKeyProvider.local(
+        dev.agentwarden.store.KeyDirectory.open(keyDir.resolve("tenant-keys")), kek, List.of()));
     providers = ProviderRegistry.of(db, vault);
     broker = new CredentialBroker(vault, providers);
     tenant = TenantId.random();

@@ -65,4 +65,28 @@ class KekSourceTest {
         .hasMessageContaining("refusing to overwrite");
     assertThat(Files.readString(dir.resolve("once")).strip()).isEqualTo(m.reveal(InsecureSecretAccess.get()));
   }
+
+  @Test
+  void keyDirectory_isRequiredWithAConfiguredKek_andDefaultsIntoTheDataDirOnlyInTheQuickStart() throws Exception {
+    Path kek = dir.resolve("kek-file");
+    KekSource.writeNew(kek, KeyEncryptionKey.generateLocalMaterial());
+    GatewayConfig withKek = GatewayConfig.from(java.util.Map.of("data_dir", dir.toString(), "kek_file", kek.toString()));
+    assertThatThrownBy(() -> KekSource.keyDirectory(withKek))
+        .isInstanceOf(KekSource.KekConfigException.class).hasMessageContaining("--key-dir");
+    GatewayConfig external = GatewayConfig.from(java.util.Map.of("data_dir", dir.toString(),
+        "database_url", "jdbc:postgresql://db.example/warden"));
+    assertThatThrownBy(() -> KekSource.keyDirectory(external)).hasMessageContaining("WARDEN_KEY_DIR");
+    GatewayConfig quickStart = GatewayConfig.from(java.util.Map.of("data_dir", dir.toString()));
+    assertThat(KekSource.keyDirectory(quickStart)).isEqualTo(dir.resolve("tenant-keys"));
+    GatewayConfig explicit = GatewayConfig.from(java.util.Map.of("data_dir", dir.toString(), "kek_file", kek.toString(),
+        "key_dir", dir.resolve("keys").toString()));
+    assertThat(KekSource.keyDirectory(explicit)).isEqualTo(dir.resolve("keys"));
+
+    Path shared = Files.createDirectory(dir.resolve("shared"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwx---"));
+    GatewayConfig open = GatewayConfig.from(java.util.Map.of("data_dir", dir.toString(), "kek_file", kek.toString(),
+        "key_dir", shared.toString()));
+    assertThatThrownBy(() -> KekSource.tenantKeys(open, KekSource.readFile(kek), java.util.List.of()))
+        .isInstanceOf(KekSource.KekConfigException.class).hasMessageContaining("chmod 700");
+  }
 }

@@ -86,6 +86,8 @@ public final class TestGateway implements AutoCloseable {
       KekSource.writeNew(kek, dev.agentwarden.core.crypto.KeyEncryptionKey.generateLocalMaterial());
     }
     s.put("kek_file", kek.toString());
+    // The tenants' keys: shared by a second process on the same data dir, like the KEK.
+    s.put("key_dir", dataDir.resolve("test-tenant-keys").toString());
     s.put("key_rate_per_second", "10000");
     s.put("key_burst", "10000");
     s.put("tenant_rate_per_second", "10000");

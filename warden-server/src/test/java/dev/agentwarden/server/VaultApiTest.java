@@ -44,6 +44,7 @@ class VaultApiTest {
   private static final List<String> responses = new CopyOnWriteArrayList<>();
   private static final HttpClient http = HttpClient.newHttpClient();
   private static String adminUrl;
+  private static Path keyDir;
   private static Gateway gateway;
   private static String base;
   private static String admin;
@@ -58,7 +59,10 @@ class VaultApiTest {
         "database_url", adminUrl,
         "data_dir", dir.toString(),
         "port", "0",
+        // The KEK from the environment (WARDEN_KEK): the tenants' keys need a directory of their own.
+        "key_dir", dir.resolve("tenant-keys").toString(),
         "kek", KeyEncryptionKey.generateLocalMaterial().reveal(InsecureSecretAccess.get())));
+    keyDir = dir.resolve("tenant-keys");
     gateway = Gateway.start(cfg, RequestLog.to(logs::add, Clock.systemUTC()), Clock.systemUTC(), List.of());
     base = "http://127.0.0.1:" + gateway.port();
     String operator = gateway.newOperatorKey().orElseThrow();
@@ -245,6 +249,14 @@ class VaultApiTest {
 
     String dump = DatabaseDump.of(adminUrl);
     assertThat(dump).contains("vault_secrets").contains("kek_checks");
+    // The tenant key directory holds the tenant's key, sealed, and nothing of its secrets.
+    StringBuilder keyFiles = new StringBuilder();
+    try (var files = Files.list(keyDir)) {
+      for (Path f : files.toList()) {
+        keyFiles.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).append('\n');
+      }
+    }
+    assertThat(keyFiles.toString()).contains("tenant-key:" + tenant);
     for (String canary : CANARIES) {
       List<String> forms = List.of(canary, HexFormat.of().formatHex(canary.getBytes(StandardCharsets.UTF_8)),
           Base64.getEncoder().encodeToString(canary.getBytes(StandardCharsets.UTF_8)), canary.substring(0, 20));
@@ -253,6 +265,7 @@ class VaultApiTest {
         assertThat(logs).as("log lines").noneMatch(l -> l.contains(form));
         assertThat(errors).as("error messages").noneMatch(m -> m.contains(form));
         assertThat(dump).as("database dump").doesNotContain(form);
+        assertThat(keyFiles.toString()).as("key directory").doesNotContain(form);
       }
     }
     assertThat(logs).anyMatch(l -> l.contains("\"action\":\"rotated\"") && l.contains("\"ref\":\"vault://canary\""));

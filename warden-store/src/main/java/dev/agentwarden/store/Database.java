@@ -83,18 +83,38 @@ public final class Database implements AutoCloseable {
   }
 
   private <T extends @Nullable Object> T transaction(TenantId tenant, TxCallback<T> work) {
+    Tx tx;
+    T result;
     try (Connection c = pool.getConnection()) {
+      tx = new Tx(c, tenant);
       try {
         // The tenant context goes out with the transaction's first statement (see Tx).
-        T result = work.run(new Tx(c, tenant));
+        result = work.run(tx);
+      } catch (Throwable e) {
+        rollbackQuietly(c, e);
+        runHooks(tx.afterRollbackHooks());
+        throw e;
+      }
+      try {
         c.commit();
-        return result;
       } catch (Throwable e) {
         rollbackQuietly(c, e);
         throw e;
       }
     } catch (SQLException e) {
       throw translate(e);
+    }
+    runHooks(tx.afterCommitHooks());
+    return result;
+  }
+
+  private static void runHooks(java.util.List<Runnable> hooks) {
+    for (Runnable hook : hooks) {
+      try {
+        hook.run();
+      } catch (RuntimeException e) {
+        // A hook records its own failure (Tx#afterCommit); the transaction's outcome stands.
+      }
     }
   }
 

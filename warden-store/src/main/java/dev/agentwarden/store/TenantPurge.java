@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentwarden.core.audit.AuditEvent;
 import dev.agentwarden.core.audit.AuditEventType;
+import dev.agentwarden.core.crypto.TenantKeyId;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.core.json.CanonicalJson;
 import java.sql.SQLException;
@@ -12,8 +13,9 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Purging a tenant, in one operator transaction: its data keyset is destroyed first
- * (crypto-shredding, {@link Vault#shred}: copies of its ciphertexts in backups become noise), its
+ * Purging a tenant, in one operator transaction: its data keyset is destroyed first, and its
+ * tenant key once the transaction commits (crypto-shredding, {@link Vault#shred}: copies of its
+ * ciphertexts and of its wrapped keyset in backups of the database become noise), its
  * audit chain goes through the purge path ({@link AuditLog#purge}), its row and with it every row
  * of every tenant table (ON DELETE CASCADE) and its API keys are deleted, and a {@code
  * tenant.purged} record is appended to the operator's own audit chain (the nil tenant id), which
@@ -52,14 +54,13 @@ public final class TenantPurge {
     tx.actAs(tenant);
     long keys = count(tx, "api_keys");
     long secrets = count(tx, "vault_secrets");
-    Optional<String> keysetKek = tx.queryOne("select kek_id from tenant_keys", rs -> rs.getString(1));
     Optional<ObjectNode> head = tx.queryOne("select seq, hash from audit_heads", rs -> {
       ObjectNode h = JsonNodeFactory.instance.objectNode();
       h.put("seq", rs.getLong("seq"));
       h.put("hash", HexFormat.of().formatHex(rs.getBytes("hash")));
       return h;
     });
-    vault.shred(tx);
+    Optional<String> keysetKek = vault.shred(tx, tenant);
     // The two tenant tables that do not reference tenants (written before a tenant row is read).
     tx.update("delete from rate_buckets");
     tx.update("delete from idempotency_keys");
@@ -71,9 +72,11 @@ public final class TenantPurge {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("tenant_id", tenant.toString());
     body.put("data_keyset_destroyed", keysetKek.isPresent());
-    // A backup taken before now holds the keyset wrapped by this KEK: it stays readable there
-    // until that KEK is rotated away and destroyed (docs/vault.md).
     keysetKek.ifPresent(k -> body.put("keyset_kek_id", k));
+    // With a tenant key, the key is destroyed once this commits, and a backup of the database
+    // taken before now does not open either. A keyset wrapped by the KEK itself (made before
+    // tenant keys) stays readable in such a backup until that KEK is rotated away (docs/vault.md).
+    keysetKek.ifPresent(k -> body.put("backups_shredded", TenantKeyId.parse(k).isPresent()));
     body.put("secrets_shredded", secrets);
     body.put("api_keys_revoked", keys);
     body.put("audit_events_purged", events);

@@ -31,6 +31,8 @@ public final class Tx {
   private final boolean operator;
   /** True until the tenant context has been sent. */
   private boolean tenantPending = true;
+  private final List<Runnable> afterCommit = new ArrayList<>();
+  private final List<Runnable> afterRollback = new ArrayList<>();
 
   Tx(Connection connection, TenantId tenant) {
     this.connection = connection;
@@ -49,6 +51,33 @@ public final class Tx {
       Database.setTenant(connection, tenant);
       tenantPending = false;
     }
+  }
+
+  /**
+   * Work outside the database that may happen only once this transaction's rows are durable
+   * (destroying a tenant key after the purge that records it committed). It runs after the
+   * connection is back in the pool, must not throw, and must be safe to lose in a crash: what it
+   * does is recorded in a row of the same transaction and finished at the next start.
+   */
+  void afterCommit(Runnable hook) {
+    afterCommit.add(hook);
+  }
+
+  /**
+   * Work that undoes something outside the database when this transaction is rolled back before
+   * it tried to commit (a tenant key created for a keyset that was never stored). Not run when
+   * the commit itself fails: the rows may have been stored after all.
+   */
+  void afterRollback(Runnable hook) {
+    afterRollback.add(hook);
+  }
+
+  List<Runnable> afterCommitHooks() {
+    return afterCommit;
+  }
+
+  List<Runnable> afterRollbackHooks() {
+    return afterRollback;
   }
 
   /** The tenant whose rows this transaction can see. */

@@ -8,6 +8,9 @@ import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.crypto.KeysetStatus;
 import dev.agentwarden.core.crypto.SecretValue;
 import dev.agentwarden.core.crypto.TenantCipher;
+import dev.agentwarden.core.crypto.TenantKeyId;
+import dev.agentwarden.core.crypto.TenantKeyProvider;
+import dev.agentwarden.core.crypto.TenantKeyStatus;
 import dev.agentwarden.core.crypto.TenantKeys;
 import dev.agentwarden.core.crypto.WrappedKeyset;
 import dev.agentwarden.core.id.TenantId;
@@ -24,11 +27,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The vault: tenants' secrets encrypted under their own data keyset, which is wrapped by the
- * key-encryption key (KEK) held only by this process.
+ * tenant's own key from a {@link TenantKeyProvider} (the key directory, or a KMS), whose keys are
+ * in turn protected by the key-encryption key (KEK) held only by this process. Neither the KEK nor
+ * a tenant key is ever in the database.
  *
  * <p>Guarantees:
  *
@@ -38,11 +45,16 @@ import java.util.UUID;
  *       decryption, nor even a read of the ciphertext).
  *   <li>Reads of metadata never decrypt: the masked form is computed when a value is written.
  *   <li>{@link #open} refuses to start with a KEK that does not match the one the installation's
- *       keysets are wrapped with, naming both KEK ids.
- *   <li>The configured primary KEK wraps new keysets; previous KEKs (during a rotation) are used
- *       only to read, and a keyset read with one is re-wrapped with the primary on the spot.
- *   <li>{@link #shred} deletes a tenant's keyset: everything it encrypted is unrecoverable, in
- *       backups too.
+ *       keys are protected with, naming both KEK ids.
+ *   <li>A tenant's keyset is created wrapped by a new key of the tenant's own. A keyset from
+ *       before tenant keys (wrapped by a KEK directly) moves to a tenant key on first use, by
+ *       {@link #migrateLegacyKeysets} or by {@link #rewrapAll}.
+ *   <li>A keyset whose tenant key is missing or does not open fails for that tenant only, with
+ *       {@code tenant_key_missing} or {@code tenant_key_unreadable}; it is never replaced by a
+ *       new keyset behind the operator's back. {@link #tenantKeyCheck} lists such tenants at start.
+ *   <li>{@link #shred} deletes a tenant's keyset and, once that has committed, destroys its
+ *       tenant key: everything the tenant stored is unrecoverable, in backups of the database
+ *       too, since no backup of the database holds the tenant key.
  * </ul>
  */
 public final class Vault {
@@ -52,21 +64,26 @@ public final class Vault {
   private final Database db;
   private final KeyEncryptionKey primary;
   private final Map<String, KeyEncryptionKey> keks;
+  private final TenantKeyProvider tenantKeys;
 
-  private Vault(Database db, KeyEncryptionKey primary, Map<String, KeyEncryptionKey> keks) {
+  private Vault(Database db, KeyEncryptionKey primary, Map<String, KeyEncryptionKey> keks, TenantKeyProvider tenantKeys) {
     this.db = db;
     this.primary = primary;
     this.keks = keks;
+    this.tenantKeys = tenantKeys;
   }
 
   /**
    * Opens the vault with {@code primary} (and, while a KEK rotation is under way, the {@code
-   * previous} KEKs) after proving them against the installation's KEK check values.
+   * previous} KEKs) after proving them against the installation's KEK check values, with the
+   * tenants' keys in {@code tenantKeys}; then finishes destroying the keys of tenants whose purge
+   * committed while a process stopped before it could destroy them.
    *
    * @throws StoreException {@code kek_mismatch} when the installation depends on a KEK that is not
    *     configured, or a check value does not unwrap with the KEK of the same id
    */
-  public static Vault open(Database db, KeyEncryptionKey primary, List<KeyEncryptionKey> previous) {
+  public static Vault open(
+      Database db, KeyEncryptionKey primary, List<KeyEncryptionKey> previous, TenantKeyProvider tenantKeys) {
     Map<String, KeyEncryptionKey> keks = new LinkedHashMap<>();
     keks.put(primary.keyId(), primary);
     for (KeyEncryptionKey k : previous) {
@@ -98,7 +115,9 @@ public final class Vault {
       }
       return null;
     });
-    return new Vault(db, primary, Map.copyOf(keks));
+    Vault vault = new Vault(db, primary, Map.copyOf(keks), tenantKeys);
+    vault.finishKeyDestructions();
+    return vault;
   }
 
   /** Id of the KEK new keysets are wrapped with. */
@@ -271,7 +290,9 @@ public final class Vault {
         .orElseThrow(() -> new VaultException("secret_not_found", "no secret " + ref + " in this tenant"));
     WrappedKeyset dataKey = currentKeyset(tx, false);
     TenantId tenant = tx.tenant();
-    return new SealedSecret(row.meta(), row.ciphertext(), () -> TenantKeys.open(tenant, dataKey, primary));
+    // Released at egress: the tenant key comes from the key directory (or KMS), not the database.
+    return new SealedSecret(row.meta(), row.ciphertext(),
+        () -> TenantKeys.open(tenant, dataKey, wrappingKey(tenant, dataKey)));
   }
 
   static void requireAllowedHost(VaultSecret meta, String destinationHost) {
@@ -300,130 +321,375 @@ public final class Vault {
   public KeysetStatus rotateDataKey(TenantId tenant) {
     return db.inTenant(tenant, tx -> {
       WrappedKeyset current = currentKeyset(tx, true);
-      WrappedKeyset rotated = TenantKeys.rotate(tx.tenant(), current, primary);
-      TenantCipher cipher = TenantKeys.open(tx.tenant(), rotated, primary);
+      KeyEncryptionKey key = wrappingKey(tx.tenant(), current);
+      WrappedKeyset rotated = TenantKeys.rotate(tx.tenant(), current, key);
+      TenantCipher cipher = TenantKeys.open(tx.tenant(), rotated, key);
       for (VaultSecrets.Row row : VaultSecrets.allForUpdate(tx)) {
         VaultSecrets.reencrypted(tx, row.id(), cipher.reencrypt(row.id().toString(), row.ciphertext()));
       }
-      WrappedKeyset retired = TenantKeys.retireOldKeys(tx.tenant(), rotated, primary);
+      WrappedKeyset retired = TenantKeys.retireOldKeys(tx.tenant(), rotated, key);
       WrappedKeysets.replace(tx, retired);
-      return TenantKeys.status(tx.tenant(), retired, primary);
+      return TenantKeys.status(tx.tenant(), retired, key);
     });
   }
 
+  /** What a KEK rotation did. */
+  public record KekRotation(int keysetsMoved, int tenantKeysResealed) {}
+
   /**
-   * KEK rotation: re-wraps every tenant's keyset that is not yet wrapped by the primary KEK (no
-   * ciphertext changes), then retires the other KEKs' check values so that later starts need
-   * only the new KEK. Returns the number of keysets re-wrapped.
+   * KEK rotation: moves every keyset still wrapped by a KEK directly to a tenant key, seals every
+   * tenant key under the primary KEK (no keyset and no ciphertext changes), then retires the other
+   * KEKs' check values so that later starts need only the new KEK.
    */
-  public int rewrapAll() {
-    int rewrapped = 0;
-    Optional<TenantId> after = Optional.empty();
-    while (true) {
-      Optional<TenantId> cursor = after;
-      List<Tenant> page = db.asOperator(tx -> Tenants.list(tx, TENANT_PAGE, cursor));
-      for (Tenant t : page) {
-        rewrapped += db.inTenant(t.id(), tx -> {
-          Optional<WrappedKeyset> ws = WrappedKeysets.find(tx, true);
-          if (ws.isEmpty() || ws.get().kekId().equals(primary.keyId())) {
-            return 0;
-          }
-          WrappedKeysets.replace(tx, TenantKeys.rewrap(tx.tenant(), ws.get(), kekFor(tx, ws.get()), primary));
-          return 1;
-        });
-      }
-      if (page.size() < TENANT_PAGE) {
-        break;
-      }
-      after = Optional.of(page.getLast().id());
-    }
+  public KekRotation rewrapAll() {
+    int moved = migrateLegacyKeysets();
+    int resealed = tenantKeys.rewrapAll();
     db.asOperator(tx -> KekChecks.retireAllBut(tx, primary.keyId()));
-    return rewrapped;
+    return new KekRotation(moved, resealed);
+  }
+
+  /**
+   * Moves every keyset that a KEK wraps directly (made before tenants had keys of their own) to a
+   * new tenant key, one tenant per transaction. Returns how many moved. A backup taken before the
+   * move still holds the KEK-wrapped keyset: it stays readable until that KEK is rotated away.
+   */
+  public int migrateLegacyKeysets() {
+    int moved = 0;
+    for (TenantId t : tenantIds()) {
+      moved += db.inTenant(t, tx -> {
+        Optional<WrappedKeyset> ws = WrappedKeysets.find(tx, false);
+        if (ws.isEmpty() || !isLegacy(ws.get())) {
+          return 0;
+        }
+        return moveToTenantKey(tx).equals(ws.get()) ? 0 : 1;
+      });
+    }
+    return moved;
   }
 
   /** The installation's key state, for {@code warden keys status}; reveals no key material. */
   public KeysReport report() {
     List<String> activeKeks = db.asOperator(tx -> KekChecks.active(tx).stream().map(KekChecks.Row::kekId).toList());
     List<TenantKeyState> tenants = new ArrayList<>();
+    for (TenantId t : tenantIds()) {
+      db.inTenant(t, tx -> {
+        Optional<WrappedKeyset> ws = WrappedKeysets.find(tx, false);
+        if (ws.isPresent()) {
+          long secrets = tx.queryOne("select count(*) from vault_secrets", rs -> rs.getLong(1)).orElse(0L);
+          tenants.add(state(tx.tenant(), ws.get(), secrets));
+        }
+        return null;
+      });
+    }
+    Set<String> used = tenants.stream().map(TenantKeyState::wrappingKeyId).collect(Collectors.toSet());
+    List<String> orphans = tenantKeys.keyIds().stream().map(TenantKeyId::toString).filter(id -> !used.contains(id))
+        .toList();
+    List<String> pending = db.asOperator(tx -> TenantKeyDestructions.pending(tx).stream()
+        .map(p -> p.keyId() + p.lastError().map(e -> " (" + e + ")").orElse("")).toList());
+    return new KeysReport(primary.keyId(), activeKeks, tenantKeys.describe(), tenants, orphans, pending);
+  }
+
+  private TenantKeyState state(TenantId tenant, WrappedKeyset ws, long secrets) {
+    Optional<TenantKeyId> id = TenantKeyId.parse(ws.kekId());
+    if (id.isEmpty()) {
+      KeyEncryptionKey kek = keks.get(ws.kekId());
+      if (kek == null) {
+        return new TenantKeyState(tenant, ws.kekId(), KeyState.KEK_NOT_GIVEN, Optional.empty(), 0, secrets,
+            "wrapped by KEK " + ws.kekId() + ", which was not given");
+      }
+      KeysetStatus s = TenantKeys.status(tenant, ws, kek);
+      return new TenantKeyState(tenant, ws.kekId(), KeyState.LEGACY_KEK, Optional.empty(), s.keyCount(), secrets,
+          "wrapped by the KEK itself: backups stay readable with it; moves to a tenant key on first use or with"
+              + " 'warden keys migrate-tenant-keys'");
+    }
+    TenantKeyStatus st = tenantKeys.status(id.get());
+    if (st.state() != TenantKeyStatus.State.PRESENT) {
+      KeyState state = st.state() == TenantKeyStatus.State.MISSING ? KeyState.MISSING : KeyState.UNREADABLE;
+      return new TenantKeyState(tenant, ws.kekId(), state, st.masterKeyId(), 0, secrets, st.detail());
+    }
+    try {
+      KeysetStatus s = TenantKeys.status(tenant, ws, tenantKeys.key(id.get()));
+      return new TenantKeyState(tenant, ws.kekId(), KeyState.TENANT_KEY, st.masterKeyId(), s.keyCount(), secrets,
+          st.detail());
+    } catch (CryptoException e) {
+      return new TenantKeyState(tenant, ws.kekId(), KeyState.UNREADABLE, st.masterKeyId(), 0, secrets, e.getMessage());
+    }
+  }
+
+  /**
+   * Key state of the installation: the primary KEK, KEKs still depended on, where the tenant keys
+   * live, per-tenant keysets, tenant keys no keyset uses, and destructions not yet done.
+   */
+  public record KeysReport(String primaryKekId, List<String> activeKekIds, String tenantKeyStore,
+      List<TenantKeyState> tenants, List<String> unusedTenantKeys, List<String> pendingDestructions) {}
+
+  /** How a tenant's keyset is wrapped, and whether it opens. */
+  public enum KeyState {
+    /** By the tenant's own key, which is there and opens. */
+    TENANT_KEY,
+    /** By a KEK directly (made before tenant keys); readable, moves to a tenant key on first use. */
+    LEGACY_KEK,
+    /** By a tenant key that the key store does not hold. */
+    MISSING,
+    /** By a tenant key that does not open (altered, swapped, or sealed under a KEK not given). */
+    UNREADABLE,
+    /** By a KEK that was not given. */
+    KEK_NOT_GIVEN;
+
+    /** Whether the tenant's secrets can be decrypted. */
+    public boolean readable() {
+      return this == TENANT_KEY || this == LEGACY_KEK;
+    }
+  }
+
+  /**
+   * One tenant's keyset: the key wrapping it, its state, the KEK that key is sealed under, how
+   * many data keys it has, how many secrets it protects, and a line for the operator.
+   */
+  public record TenantKeyState(TenantId tenant, String wrappingKeyId, KeyState state, Optional<String> sealedUnder,
+      int dataKeys, long secrets, String detail) {}
+
+  /** A tenant whose keyset cannot be opened, found at start. */
+  public record TenantKeyProblem(TenantId tenant, String wrappingKeyId, KeyState state, String detail) {}
+
+  /** The start-up check: tenants whose keys are not usable, and how many keysets are still legacy. */
+  public record TenantKeyCheck(List<TenantKeyProblem> problems, int tenantKeysets, int legacyKeysets) {}
+
+  /**
+   * Checks that every tenant's keyset names a key that is there and opens (the tenant keys are
+   * opened, not only listed), without failing: a tenant whose key is missing fails on its own
+   * requests, clearly, and the others keep working. For the start-up log.
+   */
+  public TenantKeyCheck tenantKeyCheck() {
+    List<TenantKeyProblem> problems = new ArrayList<>();
+    int withKeys = 0;
+    int legacy = 0;
+    for (KeysetRef ref : keysetRefs()) {
+      Optional<TenantKeyId> id = TenantKeyId.parse(ref.wrappingKeyId());
+      if (id.isEmpty()) {
+        legacy++;
+        if (!keks.containsKey(ref.wrappingKeyId())) {
+          problems.add(new TenantKeyProblem(ref.tenant(), ref.wrappingKeyId(), KeyState.KEK_NOT_GIVEN,
+              "the keyset of tenant " + ref.tenant() + " is wrapped by KEK " + ref.wrappingKeyId()
+                  + ", which is not configured"));
+        }
+        continue;
+      }
+      withKeys++;
+      TenantKeyStatus st = tenantKeys.status(id.get());
+      if (st.state() != TenantKeyStatus.State.PRESENT) {
+        problems.add(new TenantKeyProblem(ref.tenant(), ref.wrappingKeyId(),
+            st.state() == TenantKeyStatus.State.MISSING ? KeyState.MISSING : KeyState.UNREADABLE, st.detail()));
+      }
+    }
+    return new TenantKeyCheck(problems, withKeys, legacy);
+  }
+
+  private record KeysetRef(TenantId tenant, String wrappingKeyId) {}
+
+  /** Every tenant's keyset reference, read page by page in operator transactions that visit each tenant. */
+  private List<KeysetRef> keysetRefs() {
+    List<KeysetRef> out = new ArrayList<>();
+    Optional<TenantId> after = Optional.empty();
+    while (true) {
+      Optional<TenantId> cursor = after;
+      List<Tenant> page = db.asOperator(tx -> {
+        List<Tenant> tenants = Tenants.list(tx, TENANT_PAGE, cursor);
+        for (Tenant t : tenants) {
+          tx.actAs(t.id());
+          WrappedKeysets.find(tx, false).ifPresent(ws -> out.add(new KeysetRef(t.id(), ws.kekId())));
+        }
+        tx.actAs(TenantId.OPERATOR);
+        return tenants;
+      });
+      if (page.size() < TENANT_PAGE) {
+        return out;
+      }
+      after = Optional.of(page.getLast().id());
+    }
+  }
+
+  private List<TenantId> tenantIds() {
+    List<TenantId> out = new ArrayList<>();
     Optional<TenantId> after = Optional.empty();
     while (true) {
       Optional<TenantId> cursor = after;
       List<Tenant> page = db.asOperator(tx -> Tenants.list(tx, TENANT_PAGE, cursor));
-      for (Tenant t : page) {
-        db.inTenant(t.id(), tx -> {
-          Optional<WrappedKeyset> ws = WrappedKeysets.find(tx, false);
-          if (ws.isEmpty()) {
-            return null;
-          }
-          KeyEncryptionKey kek = keks.get(ws.get().kekId());
-          long secrets = tx.queryOne("select count(*) from vault_secrets", rs -> rs.getLong(1)).orElse(0L);
-          if (kek == null) {
-            tenants.add(new TenantKeyState(t.id(), ws.get().kekId(), false, 0, secrets));
-            return null;
-          }
-          KeysetStatus s = TenantKeys.status(tx.tenant(), ws.get(), kek);
-          tenants.add(new TenantKeyState(t.id(), s.kekId(), true, s.keyCount(), secrets));
-          return null;
-        });
-      }
+      page.forEach(t -> out.add(t.id()));
       if (page.size() < TENANT_PAGE) {
-        break;
+        return out;
       }
       after = Optional.of(page.getLast().id());
     }
-    return new KeysReport(primary.keyId(), activeKeks, tenants);
   }
 
-  /** Key state of the installation: the primary KEK, KEKs still depended on, per-tenant keysets. */
-  public record KeysReport(String primaryKekId, List<String> activeKekIds, List<TenantKeyState> tenants) {}
+  // ---- shredding ------------------------------------------------------------------------
 
   /**
-   * One tenant's keyset: the KEK wrapping it, whether this process holds that KEK, how many data
-   * keys it has and how many secrets it protects.
-   */
-  public record TenantKeyState(TenantId tenant, String kekId, boolean kekAvailable, int dataKeys, long secrets) {}
-
-  /**
-   * Crypto-shredding: deletes the tenant's keyset (and its secrets and providers). Afterwards no
-   * key anywhere decrypts what the tenant stored, including copies in backups.
+   * Crypto-shredding: deletes the tenant's keyset (and its secrets and providers) and, once that
+   * has committed, destroys the tenant's keys. Afterwards no key anywhere decrypts what the tenant
+   * stored, including copies of the database in backups.
    */
   public void shred(TenantId tenant) {
-    db.inTenant(tenant, tx -> {
-      shred(tx);
-      return null;
-    });
+    db.asOperator(tx -> shred(tx, tenant));
   }
 
-  void shred(Tx tx) throws SQLException {
+  /**
+   * As {@link #shred(TenantId)}, inside an operator transaction (tenant purge), which is left in
+   * the scope it was in. The tenant's keys are recorded for destruction in this transaction and
+   * destroyed after it commits (a purge that rolls back has shredded nothing); a process that
+   * stops in between destroys them at its next start. Returns the id of the key that wrapped the
+   * keyset, if there was one.
+   */
+  Optional<String> shred(Tx tx, TenantId tenant) throws SQLException {
+    TenantId scope = tx.tenant();
+    tx.actAs(tenant);
+    Optional<WrappedKeyset> ws = WrappedKeysets.find(tx, true);
     tx.update("delete from providers");
     VaultSecrets.deleteAll(tx);
     WrappedKeysets.delete(tx);
+    tx.actAs(TenantId.OPERATOR);
+    // Every key of the tenant's: the keyset's, and any a crashed transaction left unused.
+    Set<TenantKeyId> keys = new java.util.LinkedHashSet<>();
+    ws.flatMap(w -> TenantKeyId.parse(w.kekId())).filter(id -> id.tenant().equals(tenant)).ifPresent(keys::add);
+    tenantKeys.keyIds().stream().filter(id -> id.tenant().equals(tenant)).forEach(keys::add);
+    for (TenantKeyId id : keys) {
+      TenantKeyDestructions.request(tx, id);
+      tx.afterCommit(() -> destroyTenantKey(id));
+    }
+    tx.actAs(scope);
+    return ws.map(WrappedKeyset::kekId);
   }
 
-  /** The tenant's cipher; creates the keyset on first use, re-wraps it if a previous KEK wrapped it. */
+  /**
+   * Destroys the tenant keys whose destruction a committed purge recorded and that are not gone
+   * yet; returns how many it destroyed. Called at open; a key that a live tenant's keyset still
+   * names is never destroyed (the record is marked instead).
+   */
+  public int finishKeyDestructions() {
+    int destroyed = 0;
+    for (TenantKeyDestructions.Pending p : db.asOperator(TenantKeyDestructions::pending)) {
+      boolean inUse = db.asOperator(tx -> {
+        if (Tenants.find(tx, p.purgedTenant()).isEmpty()) {
+          return false;
+        }
+        tx.actAs(p.purgedTenant());
+        boolean used = WrappedKeysets.find(tx, false).map(w -> w.kekId().equals(p.keyId().toString())).orElse(false);
+        tx.actAs(TenantId.OPERATOR);
+        return used;
+      });
+      if (inUse) {
+        db.asOperator(tx -> {
+          TenantKeyDestructions.failed(tx, p.keyId(), "not destroyed: the keyset of a live tenant uses it");
+          return null;
+        });
+        continue;
+      }
+      destroyed += destroyTenantKey(p.keyId()) ? 1 : 0;
+    }
+    return destroyed;
+  }
+
+  private boolean destroyTenantKey(TenantKeyId id) {
+    try {
+      tenantKeys.destroyKey(id);
+      db.asOperator(tx -> {
+        TenantKeyDestructions.done(tx, id);
+        return null;
+      });
+      return true;
+    } catch (RuntimeException e) {
+      String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+      try {
+        db.asOperator(tx -> {
+          TenantKeyDestructions.failed(tx, id, error);
+          return null;
+        });
+      } catch (RuntimeException again) {
+        e.addSuppressed(again);
+      }
+      return false;
+    }
+  }
+
+  // ---- the tenant's keyset --------------------------------------------------------------
+
+  /**
+   * The tenant's cipher; creates the keyset (under a new tenant key) on first use, and moves a
+   * keyset that a KEK wraps directly to a tenant key.
+   */
   TenantCipher cipher(Tx tx) throws SQLException {
-    return TenantKeys.open(tx.tenant(), currentKeyset(tx, false), primary);
+    WrappedKeyset ws = currentKeyset(tx, false);
+    return TenantKeys.open(tx.tenant(), ws, wrappingKey(tx.tenant(), ws));
   }
 
   private WrappedKeyset currentKeyset(Tx tx, boolean lock) throws SQLException {
     Optional<WrappedKeyset> found = WrappedKeysets.find(tx, lock);
     if (found.isEmpty()) {
-      return WrappedKeysets.insertIfAbsent(tx, TenantKeys.create(tx.tenant(), primary));
+      return createKeyset(tx);
     }
-    WrappedKeyset ws = found.get();
-    if (!ws.kekId().equals(primary.keyId()) && keks.containsKey(ws.kekId())) {
-      ws = TenantKeys.rewrap(tx.tenant(), ws, keks.get(ws.kekId()), primary);
-      WrappedKeysets.replace(tx, ws);
-    }
-    return ws;
+    return isLegacy(found.get()) ? moveToTenantKey(tx) : found.get();
   }
 
-  private KeyEncryptionKey kekFor(Tx tx, WrappedKeyset ws) {
+  private WrappedKeyset createKeyset(Tx tx) throws SQLException {
+    KeyEncryptionKey key = newTenantKey(tx);
+    WrappedKeyset mine = TenantKeys.create(tx.tenant(), key);
+    WrappedKeyset stored = WrappedKeysets.insertIfAbsent(tx, mine);
+    if (!stored.equals(mine)) {
+      // Another transaction created the tenant's keyset first: this key wraps nothing.
+      tenantKeys.destroyKey(tenantKeyId(key));
+    }
+    return stored;
+  }
+
+  /** Re-wraps a keyset that a KEK wraps directly with a new tenant key (the row is locked first). */
+  private WrappedKeyset moveToTenantKey(Tx tx) throws SQLException {
+    WrappedKeyset ws = WrappedKeysets.find(tx, true).orElseThrow();
+    if (!isLegacy(ws)) {
+      return ws; // another transaction moved it while this one waited for the lock
+    }
+    KeyEncryptionKey from = kekFor(tx.tenant(), ws);
+    KeyEncryptionKey key = newTenantKey(tx);
+    WrappedKeyset moved = TenantKeys.rewrap(tx.tenant(), ws, from, key);
+    WrappedKeysets.replace(tx, moved);
+    return moved;
+  }
+
+  /** A new key for the transaction's tenant, destroyed again if the transaction rolls back. */
+  private KeyEncryptionKey newTenantKey(Tx tx) {
+    KeyEncryptionKey key = tenantKeys.createKey(tx.tenant());
+    TenantKeyId id = tenantKeyId(key);
+    tx.afterRollback(() -> tenantKeys.destroyKey(id));
+    return key;
+  }
+
+  private static TenantKeyId tenantKeyId(KeyEncryptionKey key) {
+    return TenantKeyId.parse(key.keyId()).orElseThrow(() -> new StoreException("internal",
+        "the tenant key provider returned a key named " + key.keyId() + ", which is not a tenant key id"));
+  }
+
+  private KeyEncryptionKey wrappingKey(TenantId tenant, WrappedKeyset ws) {
+    Optional<TenantKeyId> id = TenantKeyId.parse(ws.kekId());
+    if (id.isEmpty()) {
+      return kekFor(tenant, ws);
+    }
+    if (!id.get().tenant().equals(tenant)) {
+      throw new StoreException("keyset_unwrap_failed",
+          "the data keyset of tenant " + tenant + " names a key of another tenant: the row was copied");
+    }
+    return tenantKeys.key(id.get());
+  }
+
+  private static boolean isLegacy(WrappedKeyset ws) {
+    return TenantKeyId.parse(ws.kekId()).isEmpty();
+  }
+
+  private KeyEncryptionKey kekFor(TenantId tenant, WrappedKeyset ws) {
     KeyEncryptionKey kek = keks.get(ws.kekId());
     if (kek == null) {
       throw new StoreException(
           "kek_mismatch",
-          "the keyset of tenant " + tx.tenant() + " is wrapped by KEK " + ws.kekId() + ", which is not configured");
+          "the keyset of tenant " + tenant + " is wrapped by KEK " + ws.kekId() + ", which is not configured");
     }
     return kek;
   }

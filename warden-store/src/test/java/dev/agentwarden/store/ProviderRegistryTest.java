@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 @Tag("database")
 class ProviderRegistryTest {
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path keyDir;
   private static final String KEY = "sk-provider-key-0000000000Q7Zx";
   private Database db;
   private Vault vault;
@@ -29,7 +30,9 @@ class ProviderRegistryTest {
   @BeforeEach
   void setUp() {
     db = TestDatabases.connect(TestDatabases.createMigrated(), 2);
-    vault = Vault.open(db, KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial()), List.of());
+    KeyEncryptionKey kek = KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial());
+    vault = Vault.open(db, kek, List.of(), dev.agentwarden.core.crypto.TenantKeyProvider.local(
+        KeyDirectory.open(keyDir.resolve("tenant-keys")), kek, List.of()));
     providers = ProviderRegistry.of(db, vault);
     t = TenantId.random();
     db.asOperator(tx -> Tenants.create(tx, t, "t"));

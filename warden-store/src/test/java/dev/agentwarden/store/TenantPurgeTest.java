@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.crypto.SecretValue;
+import dev.agentwarden.core.crypto.TenantKeyProvider;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.core.vault.AllowedHosts;
 import dev.agentwarden.core.vault.Injection;
 import dev.agentwarden.core.vault.SecretRef;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Tenant purge on real PostgreSQL: shredding, the audit purge path, every row, the operator's record. */
 @Tag("database")
@@ -33,6 +36,7 @@ class TenantPurgeTest {
   private static final SecretRef REF = new SecretRef("upstream");
   private static final AllowedHosts HOSTS = AllowedHosts.of(List.of("api.example.com"));
 
+  @TempDir Path keyDir;
   private String adminUrl;
   private Database db;
   private KeyEncryptionKey kek;
@@ -47,7 +51,8 @@ class TenantPurgeTest {
     adminUrl = TestDatabases.createMigrated();
     db = TestDatabases.connect(adminUrl, 2);
     kek = KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial());
-    vault = Vault.open(db, kek, List.of());
+    vault = Vault.open(db, kek, List.of(),
+        TenantKeyProvider.local(KeyDirectory.open(keyDir.resolve("tenant-keys")), kek, List.of()));
     audit = AuditLog.open(db, kek, new SecureRandom());
     purge = new TenantPurge(vault, audit);
     a = TenantId.random();
@@ -78,7 +83,8 @@ class TenantPurgeTest {
     assertThat(r.body().path("audit_events_purged").asLong()).isEqualTo(3);
     assertThat(r.body().path("secrets_shredded").asLong()).isEqualTo(1);
     assertThat(r.body().path("data_keyset_destroyed").asBoolean()).isTrue();
-    assertThat(r.body().path("keyset_kek_id").asText()).isEqualTo(kek.keyId());
+    assertThat(r.body().path("keyset_kek_id").asText()).startsWith("tenant-key:" + a + ":");
+    assertThat(r.body().path("backups_shredded").asBoolean()).isTrue();
     assertThat(r.body().path("purged_chain_head").path("seq").asLong()).isEqualTo(3);
     assertThat(r.body().toString()).doesNotContain(CANARY_A).doesNotContain("tenant-a");
     for (String table : tenantTables()) {
@@ -132,32 +138,29 @@ class TenantPurgeTest {
   }
 
   @Test
-  void backupTakenBeforeThePurge_cannotBeDecrypted_onceTheKekThatWrappedItIsRotatedAway() throws SQLException {
+  void backupTakenBeforeThePurge_cannotBeDecrypted_evenWithTheKekAndTheKeyDirectory() throws SQLException {
     // The "backup": the tenant's row, its wrapped keyset and its secret, as a dump would hold them.
     String tenantRow = adminText("select row_to_json(t)::text from warden.tenants t where id = ?", a);
     String keysetRow = adminText("select row_to_json(k)::text from warden.tenant_keys k where tenant_id = ?", a);
     String secretRow = adminText("select row_to_json(s)::text from warden.vault_secrets s where tenant_id = ?", a);
     db.asOperator(tx -> purge.purge(tx, a, "operator:test"));
 
-    // Restored into the live database, its keyset is gone: not even a new keyset of the same
+    // Restored into the live database without its keyset: not even a new keyset of the same
     // tenant opens the old ciphertext.
     restore(tenantRow, null, secretRow);
     assertThatThrownBy(() -> vault.broker(a, REF, "api.example.com"))
         .hasFieldOrPropertyWithValue("code", "decryption_failed").hasMessageNotContaining(CANARY_A);
     db.asOperator(tx -> purge.purge(tx, a, "operator:test"));
 
-    // The whole backup, keyset included, still opens with the KEK that wrapped it ...
+    // The whole backup, keyset included, names a tenant key that the purge destroyed: with the
+    // same KEK and the same key directory, it does not open, and nothing replaces it silently.
     restore(tenantRow, keysetRow, secretRow);
-    assertThat(vault.broker(a, REF, "api.example.com").headerValue()).endsWith(CANARY_A);
-    db.asOperator(tx -> purge.purge(tx, a, "operator:test"));
-
-    // ... and with nothing once that KEK was rotated away (rotate-kek) and destroyed.
-    KeyEncryptionKey next = KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial());
-    Vault.open(db, next, List.of(kek)).rewrapAll();
-    Vault rotated = Vault.open(db, next, List.of());
-    assertThat(rotated.broker(b, REF, "api.example.com").headerValue()).endsWith(CANARY_B);
-    restore(tenantRow, keysetRow, secretRow);
-    assertThatThrownBy(() -> rotated.broker(a, REF, "api.example.com")).hasMessageNotContaining(CANARY_A);
+    assertThatThrownBy(() -> vault.broker(a, REF, "api.example.com"))
+        .hasFieldOrPropertyWithValue("code", "tenant_key_missing")
+        .hasMessageContaining(a.toString()).hasMessageNotContaining(CANARY_A);
+    assertThatThrownBy(() -> vault.create(a, new SecretRef("fresh"), SecretValue.of("fresh-value-0000000"), HOSTS,
+        Injection.BEARER)).hasFieldOrPropertyWithValue("code", "tenant_key_missing");
+    assertThat(vault.broker(b, REF, "api.example.com").headerValue()).endsWith(CANARY_B);
   }
 
   @Test

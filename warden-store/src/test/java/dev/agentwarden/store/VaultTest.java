@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agentwarden.core.crypto.KeyEncryptionKey;
 import dev.agentwarden.core.crypto.SecretValue;
+import dev.agentwarden.core.crypto.TenantKeyProvider;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.core.vault.AllowedHosts;
 import dev.agentwarden.core.vault.BrokeredSecret;
 import dev.agentwarden.core.vault.Injection;
 import dev.agentwarden.core.vault.SecretRef;
 import dev.agentwarden.core.vault.VaultException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The vault on real PostgreSQL: encryption at rest, brokering, rotation, shredding. */
 @Tag("database")
@@ -55,6 +58,14 @@ class VaultTest {
     db.close();
   }
 
+  @TempDir Path keyDir;
+
+  /** The vault with its tenant keys in this test's key directory, protected by the same KEKs. */
+  private Vault open(KeyEncryptionKey primary, KeyEncryptionKey... previous) {
+    return Vault.open(db, primary, List.of(previous),
+        TenantKeyProvider.local(KeyDirectory.open(keyDir.resolve("tenant-keys")), primary, List.of(previous)));
+  }
+
   private void admin(String sql, Object... args) throws SQLException {
     try (Connection c = DriverManager.getConnection(adminUrl, new Properties());
         var st = c.prepareStatement(sql)) {
@@ -80,7 +91,7 @@ class VaultTest {
 
   @Test
   void create_storesCiphertextAndMaskedFormOnly_andReadsNeverShowTheValue() throws SQLException {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     VaultSecret s = vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
 
     assertThat(s.masked()).isEqualTo("sk-\u2026b5Yc");
@@ -93,7 +104,7 @@ class VaultTest {
 
   @Test
   void secrets_areInvisibleToOtherTenants() {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     assertThat(vault.find(b, REF)).isEmpty();
     assertThat(vault.list(b)).isEmpty();
@@ -103,7 +114,7 @@ class VaultTest {
 
   @Test
   void broker_toAllowedHost_releasesTheSecretForItsHeader() {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     BrokeredSecret s = vault.broker(a, REF, "API.openai.com");
     assertThat(s.headerName()).isEqualTo("Authorization");
@@ -115,7 +126,7 @@ class VaultTest {
   @Test
   void broker_refusesHostOutsideAllowList_withoutDecrypting() throws SQLException {
     AtomicInteger unwraps = new AtomicInteger();
-    Vault vault = Vault.open(db, counting(kek, unwraps), List.of());
+    Vault vault = open(counting(kek, unwraps));
     VaultSecret s = vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     // Spoil the ciphertext: if the refusal decrypted anything, it would fail differently.
     admin("update warden.vault_secrets set ciphertext = '\\x0102'::bytea where id = ?", s.id());
@@ -135,7 +146,7 @@ class VaultTest {
 
   @Test
   void ciphertextCopiedToAnotherTenantsRow_failsToDecrypt() throws SQLException {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     VaultSecret sa = vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     VaultSecret sb = vault.create(b, REF, SecretValue.of("sk-b-secret-value-000000000"), OPENAI, Injection.BEARER);
     admin("update warden.vault_secrets set ciphertext = (select ciphertext from warden.vault_secrets where id = ?)"
@@ -147,7 +158,7 @@ class VaultTest {
 
   @Test
   void keysetCopiedToAnotherTenant_doesNotOpen() throws SQLException {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     VaultSecret sa = vault.find(a, REF).orElseThrow();
     vault.create(b, new SecretRef("other"), SecretValue.of("sk-b-secret-value-000000000"), OPENAI, Injection.BEARER);
@@ -161,7 +172,7 @@ class VaultTest {
 
   @Test
   void ciphertextCopiedToAnotherSecretOfTheSameTenant_failsToDecrypt() throws SQLException {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     VaultSecret s1 = vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     VaultSecret s2 = vault.create(a, new SecretRef("decoy"), SecretValue.of("decoy-value-0000000000"),
         AllowedHosts.of(List.of("attacker.example")), Injection.BEARER);
@@ -173,9 +184,9 @@ class VaultTest {
 
   @Test
   void open_withWrongKek_failsClearlyAtStart_namingBothKeys() {
-    Vault.open(db, kek, List.of()).create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
+    open(kek).create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     KeyEncryptionKey wrong = KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial());
-    assertThatThrownBy(() -> Vault.open(db, wrong, List.of()))
+    assertThatThrownBy(() -> open(wrong))
         .isInstanceOf(StoreException.class)
         .hasFieldOrPropertyWithValue("code", "kek_mismatch")
         .hasMessageContaining(kek.keyId())
@@ -184,45 +195,51 @@ class VaultTest {
 
   @Test
   void open_withKekWhoseCheckValueWasTamperedWith_fails() throws SQLException {
-    Vault.open(db, kek, List.of());
+    open(kek);
     admin("update warden.kek_checks set check_blob = '\\x00'::bytea");
-    assertThatThrownBy(() -> Vault.open(db, kek, List.of()))
+    assertThatThrownBy(() -> open(kek))
         .hasFieldOrPropertyWithValue("code", "kek_mismatch");
   }
 
   @Test
   void kekRotation_keepsEverySecretReadable_andRetiresTheOldKek() throws SQLException {
-    Vault old = Vault.open(db, kek, List.of());
+    Vault old = open(kek);
     old.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     old.create(b, REF, SecretValue.of("sk-b-secret-value-000000000"), OPENAI, Injection.BEARER);
     byte[] ciphertextBefore = adminBytes("select ciphertext from warden.vault_secrets where tenant_id = ?", a.value());
 
     KeyEncryptionKey next = KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial());
-    Vault rotating = Vault.open(db, next, List.of(kek));
-    assertThat(rotating.rewrapAll()).isEqualTo(2);
+    Vault rotating = open(next, kek);
+    // Both keysets are on tenant keys already: rotation reseals the two keys, no keyset changes.
+    assertThat(rotating.rewrapAll()).isEqualTo(new Vault.KekRotation(0, 2));
     assertThat(rotating.report().activeKekIds()).containsExactly(next.keyId());
 
-    Vault after = Vault.open(db, next, List.of());
+    Vault after = open(next);
     assertThat(after.broker(a, REF, "api.openai.com").headerValue()).isEqualTo("Bearer " + CANARY);
     assertThat(after.broker(b, REF, "api.openai.com").headerValue()).isEqualTo("Bearer sk-b-secret-value-000000000");
     assertThat(adminBytes("select ciphertext from warden.vault_secrets where tenant_id = ?", a.value()))
         .isEqualTo(ciphertextBefore);
-    assertThatThrownBy(() -> Vault.open(db, kek, List.of())).hasFieldOrPropertyWithValue("code", "kek_mismatch");
+    assertThatThrownBy(() -> open(kek)).hasFieldOrPropertyWithValue("code", "kek_mismatch");
   }
 
   @Test
-  void previousKek_stillReads_andKeysetsReadWithItAreRewrappedOnTheSpot() {
-    Vault.open(db, kek, List.of()).create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
+  void previousKek_stillOpensTenantKeysSealedUnderIt_untilTheRotationResealsThem() {
+    open(kek).create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     KeyEncryptionKey next = KeyEncryptionKey.local(KeyEncryptionKey.generateLocalMaterial());
-    Vault rotating = Vault.open(db, next, List.of(kek));
+    Vault rotating = open(next, kek);
     assertThat(rotating.broker(a, REF, "api.openai.com").headerValue()).isEqualTo("Bearer " + CANARY);
-    assertThat(rotating.report().tenants()).singleElement()
-        .satisfies(t -> assertThat(t.kekId()).isEqualTo(next.keyId()));
+    assertThat(rotating.report().tenants()).singleElement().satisfies(t -> {
+      assertThat(t.state()).isEqualTo(Vault.KeyState.TENANT_KEY);
+      assertThat(t.sealedUnder()).contains(kek.keyId());
+    });
+    rotating.rewrapAll();
+    assertThat(open(next).report().tenants()).singleElement()
+        .satisfies(t -> assertThat(t.sealedUnder()).contains(next.keyId()));
   }
 
   @Test
   void dataKeyRotation_reencryptsEverySecret_andKeepsThemReadable() throws SQLException {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     byte[] before = adminBytes("select ciphertext from warden.vault_secrets where tenant_id = ?", a.value());
     var status = vault.rotateDataKey(a);
@@ -234,7 +251,7 @@ class VaultTest {
 
   @Test
   void update_rotatesTheValue_bumpsTheVersion_andChangesTheMask() {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     VaultSecret v2 = vault.update(a, REF, Optional.of(SecretValue.of("sk-rotated-value-000000000WXYZ")),
         Optional.empty(), Optional.empty()).orElseThrow();
@@ -246,7 +263,7 @@ class VaultTest {
 
   @Test
   void shred_makesTheTenantsCiphertextsUnrecoverable_evenRestoredFromABackup() throws SQLException {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     VaultSecret s = vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     byte[] backup = adminBytes("select ciphertext from warden.vault_secrets where id = ?", s.id());
 
@@ -263,7 +280,7 @@ class VaultTest {
 
   @Test
   void nameTaken_isAConflict() {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER);
     assertThatThrownBy(() -> vault.create(a, REF, SecretValue.of("x-value-000000"), OPENAI, Injection.BEARER))
         .isInstanceOf(ConflictException.class);
@@ -272,7 +289,7 @@ class VaultTest {
 
   @Test
   void changes_areRecordedInTheirOwnTransaction_soAFailedRecordUndoesTheChange() {
-    Vault vault = Vault.open(db, kek, List.of());
+    Vault vault = open(kek);
     List<String> recorded = new java.util.ArrayList<>();
     ChangeRecorder recorder = (tx, type, body) -> recorded.add(type.wireName() + " " + body);
     vault.create(a, REF, SecretValue.of(CANARY), OPENAI, Injection.BEARER, recorder);

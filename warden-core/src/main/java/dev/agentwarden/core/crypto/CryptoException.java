@@ -7,7 +7,8 @@ import dev.agentwarden.core.CoreException;
  * which tenant's keyset) and never contains key material, plaintext or ciphertext.
  *
  * <p>Codes: {@code invalid_key_material}, {@code kek_mismatch}, {@code keyset_unwrap_failed},
- * {@code decryption_failed}, {@code encryption_failed}, {@code invalid_secret}, {@code secret_access_denied}.
+ * {@code decryption_failed}, {@code encryption_failed}, {@code invalid_secret}, {@code secret_access_denied},
+ * {@code tenant_key_missing}, {@code tenant_key_unreadable}.
  */
 public final class CryptoException extends CoreException {
   private static final long serialVersionUID = 1L;

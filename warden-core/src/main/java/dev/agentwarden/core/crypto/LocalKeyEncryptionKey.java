@@ -61,9 +61,18 @@ final class LocalKeyEncryptionKey implements KeyEncryptionKey {
     }
   }
 
-  // Building an AES-GCM key from raw bytes is exactly a partial-key access: the KEK file holds only the key material.
-  @AccessesPartialKey
   static KeyEncryptionKey fromRaw(byte[] raw) {
+    try {
+      return fromRaw(raw, "local:" + checkValue(raw));
+    } catch (GeneralSecurityException e) {
+      throw new CryptoException("invalid_key_material", "KEK material was rejected by HMAC-SHA256", e);
+    }
+  }
+
+  /** A key named by {@code keyId} instead of its check value (a tenant key: its id is its name). */
+  // Building an AES-GCM key from raw bytes is exactly a partial-key access: a key file holds only the key material.
+  @AccessesPartialKey
+  static KeyEncryptionKey fromRaw(byte[] raw, String keyId) {
     try {
       AesGcmParameters parameters =
           AesGcmParameters.builder()
@@ -77,7 +86,7 @@ final class LocalKeyEncryptionKey implements KeyEncryptionKey {
               .setParameters(parameters)
               .setKeyBytes(SecretBytes.copyFrom(raw, InsecureSecretKeyAccess.get()))
               .build();
-      return new LocalKeyEncryptionKey(AesGcmJce.create(key), "local:" + checkValue(raw));
+      return new LocalKeyEncryptionKey(AesGcmJce.create(key), keyId);
     } catch (GeneralSecurityException e) {
       throw new CryptoException("invalid_key_material", "KEK material was rejected by AES-256-GCM", e);
     }

@@ -11,8 +11,9 @@ import java.security.GeneralSecurityException;
 
 /**
  * Envelope encryption per tenant: each tenant owns a Tink AEAD keyset (AES-256-GCM keys), kept
- * only as a {@link WrappedKeyset} encrypted by the {@link KeyEncryptionKey}. This is the one
- * entry point for creating, opening and rotating those keysets.
+ * only as a {@link WrappedKeyset} encrypted by a {@link KeyEncryptionKey}: the tenant's own key
+ * from a {@link TenantKeyProvider} (or, for keysets made before tenants had keys, the master KEK).
+ * This is the one entry point for creating, opening and rotating those keysets.
  *
  * <p>Guarantees:
  *
@@ -27,9 +28,10 @@ import java.security.GeneralSecurityException;
  *       readable (the key is chosen by the id in the ciphertext prefix) until they are
  *       re-encrypted with {@link TenantCipher#reencrypt} and the old keys are retired with {@link
  *       #retireOldKeys}.
- *   <li>Crypto-shredding: the keyset exists nowhere else; once every copy of the wrapped keyset
- *       is destroyed, no key (not even a new keyset of the same tenant under the same KEK)
- *       decrypts what it encrypted.
+ *   <li>Crypto-shredding: the keyset exists nowhere else; once the tenant key that wraps it is
+ *       destroyed ({@link TenantKeyProvider#destroyKey}), every copy of the wrapped keyset (in
+ *       backups too) is noise, and no key (not even a new keyset of the same tenant) decrypts
+ *       what it encrypted.
  * </ul>
  */
 public final class TenantKeys {
