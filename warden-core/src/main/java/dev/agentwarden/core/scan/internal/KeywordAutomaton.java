@@ -1,5 +1,6 @@
 package dev.agentwarden.core.scan.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,9 +12,9 @@ import java.util.List;
  * <p>The goto function is precomputed into a dense table (a DFA), so scanning costs one table
  * read per char whatever the number of keywords. The alphabet is only the chars that occur in
  * some keyword (case folded); every other char, and every char outside ASCII, is symbol 0, which
- * no keyword contains, which keeps the table small. Each table entry is
- * the next state's row offset shifted left by one, with the low bit set when that state ends a
- * keyword, so the scan loop touches nothing but the text and the table until there is a hit.
+ * no keyword contains, which keeps the table small. Each table entry is the next state's row
+ * offset, and the states that end a keyword are numbered last, so the scan loop is one table
+ * read and one comparison per char until there is a hit.
  */
 public final class KeywordAutomaton {
   /** Receives keyword hits; {@code end} is one past the last char of the keyword. */
@@ -28,6 +29,14 @@ public final class KeywordAutomaton {
   private final int[] delta;
   private final int[][] outputs;
   private final int[] keywordLengths;
+  /** Row offset of the first state that ends a keyword; all states numbered after it do too. */
+  private final int firstAcceptingRow;
+  /** Row offset of the start state (not 0: renumbered among the non-accepting states). */
+  private final int rootRow;
+  /** Symbol of each byte of a Latin-1 copy of the text: ASCII as in {@link #symbols}, others 0. */
+  private final byte[] byteSymbols = new byte[256];
+  /** Whether no keyword holds {@code ?}, the stand-in of the Latin-1 copy for chars beyond it. */
+  private final boolean latin1Safe;
 
   public KeywordAutomaton(List<String> keywords) {
     keywordLengths = new int[keywords.size()];
@@ -102,15 +111,36 @@ public final class KeywordAutomaton {
         }
       }
     }
+    // Renumber the states so that those ending a keyword come last: a table entry is then just
+    // the next state's row offset, and "a keyword ends here" is one comparison with
+    // firstAcceptingRow, off the chain of dependent table reads that the scan loop is.
+    int[] number = new int[states];
+    int firstAccepting = 0;
+    for (int s = 0; s < states; s++) {
+      if (out.get(s).isEmpty()) {
+        number[s] = firstAccepting++;
+      }
+    }
+    int count = firstAccepting;
+    for (int s = 0; s < states; s++) {
+      if (!out.get(s).isEmpty()) {
+        number[s] = count++;
+      }
+    }
     outputs = new int[states][];
     for (int s = 0; s < states; s++) {
-      outputs[s] = out.get(s).stream().mapToInt(Integer::intValue).distinct().toArray();
+      outputs[number[s]] = out.get(s).stream().mapToInt(Integer::intValue).distinct().toArray();
     }
     delta = new int[states * width];
-    for (int i = 0; i < delta.length; i++) {
-      int to = next[i];
-      delta[i] = (to << shift) << 1 | (outputs[to].length != 0 ? 1 : 0);
+    for (int s = 0; s < states; s++) {
+      for (int c = 0; c < width; c++) {
+        delta[(number[s] << shift) + c] = number[next[s * width + c]] << shift;
+      }
     }
+    firstAcceptingRow = firstAccepting << shift;
+    rootRow = number[0] << shift;
+    System.arraycopy(symbols, 0, byteSymbols, 0, 128);
+    latin1Safe = symbols['?'] == 0;
   }
 
   private static int[] newRow(int width) {
@@ -128,30 +158,38 @@ public final class KeywordAutomaton {
   }
 
   public void scan(CharSequence text, HitSink sink) {
-    if (text instanceof String s) {
-      scanString(s, sink);
-      return;
+    if (latin1Safe && text instanceof String s) {
+      byte[] latin1 = s.getBytes(StandardCharsets.ISO_8859_1);
+      // A surrogate pair encodes as one '?': then positions would shift, so read the chars.
+      if (latin1.length == s.length()) {
+        scanBytes(latin1, sink);
+        return;
+      }
     }
-    int row = 0;
+    int row = rootRow;
     for (int i = 0, n = text.length(); i < n; i++) {
       char c = text.charAt(i);
-      int v = delta[row + (c < 128 ? symbols[c] : 0)];
-      row = v >>> 1;
-      if ((v & 1) != 0) {
+      row = delta[row + (c < 128 ? symbols[c] : 0)];
+      if (row >= firstAcceptingRow) {
         report(row, i + 1, sink);
       }
     }
   }
 
-  private void scanString(String text, HitSink sink) {
+  /**
+   * The scan over a Latin-1 copy of a string (one bulk copy, or an intrinsic encode with {@code ?}
+   * for chars beyond Latin-1, which no keyword holds): a byte array indexes without the per-char
+   * work of {@code String.charAt}, and chars 128-255 fold to symbol 0 through the 256-entry
+   * table. Only used when the copy has one byte per char, so hit ends are string positions.
+   */
+  private void scanBytes(byte[] text, HitSink sink) {
     int[] d = delta;
-    byte[] sym = symbols;
-    int row = 0;
-    for (int i = 0, n = text.length(); i < n; i++) {
-      char c = text.charAt(i);
-      int v = d[row + (c < 128 ? sym[c] : 0)];
-      row = v >>> 1;
-      if ((v & 1) != 0) {
+    byte[] sym = byteSymbols;
+    int accepting = firstAcceptingRow;
+    int row = rootRow;
+    for (int i = 0; i < text.length; i++) {
+      row = d[row + sym[text[i] & 0xFF]];
+      if (row >= accepting) {
         report(row, i + 1, sink);
       }
     }

@@ -56,7 +56,15 @@ record SecretRule(
      * is a credential even when it is a stand-in word ({@code secret}, {@code password}): it
      * connects as written. Template markers and placeholder words still exempt it.
      */
-    LITERAL
+    LITERAL,
+    /**
+     * The match needs an assignment after its keyword: past the rest of a name (letters, digits,
+     * {@code _ . -}) and then quotes, brackets and white space, the next char is one of
+     * {@code : = ! ? ,} (or the keyword itself ends in one). Checked once per keyword hit for all
+     * such rules before any of their regexes runs; most mentions of {@code key}, {@code token}
+     * or {@code secret} in code ({@code getKey()}, {@code tokens.add(}) fail it at once.
+     */
+    ASSIGN
   }
 
   SecretRule {

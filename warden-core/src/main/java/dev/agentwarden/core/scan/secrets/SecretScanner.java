@@ -42,6 +42,8 @@ public final class SecretScanner {
   /** Per rule: how far before its keyword a match may start (0 unless BEHIND), and how far it runs. */
   private final int[] lead;
   private final int[] span;
+  /** Per rule: whether it runs only where an assignment follows its keyword. */
+  private final boolean[] needsAssignment;
 
   SecretScanner(List<SecretRule> rules) {
     this.rules = List.copyOf(rules);
@@ -69,6 +71,7 @@ public final class SecretScanner {
     description = new String[rules.size()];
     lead = new int[rules.size()];
     span = new int[rules.size()];
+    needsAssignment = new boolean[rules.size()];
     for (int r = 0; r < rules.size(); r++) {
       Map<String, Integer> groups = rules.get(r).pattern().namedGroups();
       secretGroup[r] = groups.getOrDefault("s", 0);
@@ -76,6 +79,7 @@ public final class SecretScanner {
       description[r] = "possible " + rules.get(r).id().replace('-', ' ');
       lead[r] = rules.get(r).has(SecretRule.Flag.BEHIND) ? rules.get(r).lead() : 0;
       span[r] = rules.get(r).span();
+      needsAssignment[r] = rules.get(r).has(SecretRule.Flag.ASSIGN);
     }
     rulesByKeyword = new int[byKeyword.size()][];
     for (int k = 0; k < byKeyword.size(); k++) {
@@ -116,6 +120,9 @@ public final class SecretScanner {
     /** Per rule, the end of its last match: hits inside it are part of that match. */
     private final int[] coveredTo = new int[rules.size()];
     final List<Finding> raw = new ArrayList<>();
+    /** The keyword end whose assignment check {@link #assignmentFollows} holds, -1 for none yet. */
+    private int assignmentCheckedAt = -1;
+    private boolean assignmentFollows;
 
     Pass(CharSequence text) {
       this.text = text;
@@ -133,6 +140,15 @@ public final class SecretScanner {
       for (int r : rulesByKeyword[keyword]) {
         if (begin < coveredTo[r]) {
           continue;
+        }
+        if (needsAssignment[r]) {
+          if (assignmentCheckedAt != end) {
+            assignmentCheckedAt = end;
+            assignmentFollows = assignmentFollows(text, end);
+          }
+          if (!assignmentFollows) {
+            continue;
+          }
         }
         if (lead[r] == 0) {
           if (lastTried[r] != begin) {
@@ -191,6 +207,52 @@ public final class SecretScanner {
       }
     }
     return true;
+  }
+
+  /** How far a name may run on past its keyword before the check gives up (and lets the rule run). */
+  private static final int NAME_RUN = 64;
+
+  private static final int GAP_RUN = 8;
+
+  /**
+   * Whether an assignment follows the keyword ending at {@code end} (see {@link
+   * SecretRule.Flag#ASSIGN}): the keyword ends in an operator, or past the rest of a name and
+   * then quotes, brackets and white space comes one. When a run is longer than the check looks,
+   * it answers yes, so a rule is never skipped that its regex could match.
+   */
+  static boolean assignmentFollows(CharSequence text, int end) {
+    int n = text.length();
+    if (end > 0 && isAssignmentOperator(text.charAt(end - 1))) {
+      return true;
+    }
+    int i = end;
+    int limit = Math.min(n, end + NAME_RUN);
+    while (i < limit && isNameChar(text.charAt(i))) {
+      i++;
+    }
+    if (i == limit) {
+      return i < n;
+    }
+    limit = Math.min(n, i + GAP_RUN);
+    while (i < limit && isGapChar(text.charAt(i))) {
+      i++;
+    }
+    if (i == limit) {
+      return i < n;
+    }
+    return isAssignmentOperator(text.charAt(i));
+  }
+
+  private static boolean isNameChar(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-';
+  }
+
+  private static boolean isGapChar(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' || c == '\'' || c == '`' || c == '\\' || c == ']';
+  }
+
+  private static boolean isAssignmentOperator(char c) {
+    return c == ':' || c == '=' || c == '!' || c == '?' || c == ',';
   }
 
   /** The confidence of a candidate, or 0 when it fails validation. */

@@ -53,6 +53,21 @@ class SecretScannerTest {
   }
 
   @Test
+  void assignmentCheck_passesNamesFollowedByAnOperatorOnly() {
+    assertThat(SecretScanner.assignmentFollows("api_key = x", 7)).isTrue();
+    assertThat(SecretScanner.assignmentFollows("\"github.client_secret\" : x", 7)).isTrue();
+    assertThat(SecretScanner.assignmentFollows("if secret != 'x'", 9)).isTrue();
+    assertThat(SecretScanner.assignmentFollows("SONAR_TOKEN ?= x", 11)).isTrue();
+    assertThat(SecretScanner.assignmentFollows("[\"key\", \"value\"]", 5)).isTrue();
+    assertThat(SecretScanner.assignmentFollows("token: x", 6)).isTrue();
+    assertThat(SecretScanner.assignmentFollows("String key = map.getKey();", 23)).isFalse();
+    assertThat(SecretScanner.assignmentFollows("for (Token token : tokens)", 10)).isFalse();
+    assertThat(SecretScanner.assignmentFollows("the secret", 10)).isFalse();
+    // A name longer than the check looks is let through, never skipped.
+    assertThat(SecretScanner.assignmentFollows("key" + "_x".repeat(40) + " (", 3)).isTrue();
+  }
+
+  @Test
   void mixedCaseHex_isTypedNotGenerated() {
     assertThat(CandidateChecks.isMixedCaseHex("9fA3c07bE61d24aF8c05b9e3D7a41f6c")).isTrue();
     assertThat(CandidateChecks.isMixedCaseHex("9fa3c07be61d24af8c05b9e3d7a41f6c")).isFalse();
