@@ -195,6 +195,12 @@ public final class Gateway implements AutoCloseable {
           "tenant_id", p.tenant().toString(), "key_id", p.wrappingKeyId(),
           "state", p.state().name().toLowerCase(java.util.Locale.ROOT), "detail", p.detail()));
     }
+    if (check.tenantKeysets() > 1 && check.problems().stream()
+        .filter(p -> p.state() == Vault.KeyState.MISSING).count() == check.tenantKeysets()) {
+      log.event("error", "no tenant key the database names is in the key directory", Map.of(
+          "tenant_keys", tenantKeys.describe(), "tenant_keysets", check.tenantKeysets(), "advice",
+          "check --key-dir (WARDEN_KEY_DIR): every gateway process of this database must use the same directory"));
+    }
     if (check.legacyKeysets() > 0) {
       log.event("warn", "keysets wrapped by the KEK itself", Map.of("count", check.legacyKeysets(), "advice",
           "they move to tenant keys on first use or with 'warden keys migrate-tenant-keys'; until then a backup of"

@@ -95,4 +95,30 @@ class TenantKeyStartTest {
       }
     }
   }
+
+  @Test
+  void startWithTheWrongKeyDirectory_saysSoOnce_andNamesEveryTenant() throws Exception {
+    TestGateway first = TestGateway.start();
+    TestGateway.NewTenant one;
+    TestGateway.NewTenant two;
+    try (first) {
+      one = first.createTenant("wrong-dir-one");
+      two = first.createTenant("wrong-dir-two");
+      secret(first, one, CANARY_GONE);
+      secret(first, two, CANARY_KEPT);
+    }
+    Path elsewhere = Files.createTempDirectory("warden-other-keys").resolve("tenant-keys");
+    try (TestGateway gw = TestGateway.secondOn(first, Map.of("key_dir", elsewhere.toString()))) {
+      assertThat(gw.logLines()).filteredOn(l -> l.contains("no tenant key the database names")).singleElement()
+          .asString().contains(elsewhere.toString()).contains("--key-dir");
+      assertThat(gw.logLines()).filteredOn(l -> l.contains("tenant key unusable")).hasSize(2)
+          .anyMatch(l -> l.contains(one.id())).anyMatch(l -> l.contains(two.id()));
+    }
+    // The right directory again: nothing was lost or replaced.
+    try (TestGateway gw = TestGateway.secondOn(first, Map.of())) {
+      assertThat(gw.logLines()).noneMatch(l -> l.contains("tenant key unusable"));
+      assertThat(gw.gateway().vault().broker(TenantId.parse(one.id()), new SecretRef("up"), "api.example.com")
+          .headerValue()).isEqualTo("Bearer " + CANARY_GONE);
+    }
+  }
 }

@@ -397,10 +397,14 @@ public final class Vault {
         return new TenantKeyState(tenant, ws.kekId(), KeyState.KEK_NOT_GIVEN, Optional.empty(), 0, secrets,
             "wrapped by KEK " + ws.kekId() + ", which was not given");
       }
-      KeysetStatus s = TenantKeys.status(tenant, ws, kek);
-      return new TenantKeyState(tenant, ws.kekId(), KeyState.LEGACY_KEK, Optional.empty(), s.keyCount(), secrets,
-          "wrapped by the KEK itself: backups stay readable with it; moves to a tenant key on first use or with"
-              + " 'warden keys migrate-tenant-keys'");
+      try {
+        KeysetStatus s = TenantKeys.status(tenant, ws, kek);
+        return new TenantKeyState(tenant, ws.kekId(), KeyState.LEGACY_KEK, Optional.empty(), s.keyCount(), secrets,
+            "wrapped by the KEK itself: backups stay readable with it; moves to a tenant key on first use or with"
+                + " 'warden keys migrate-tenant-keys'");
+      } catch (CryptoException e) {
+        return new TenantKeyState(tenant, ws.kekId(), KeyState.UNREADABLE, Optional.empty(), 0, secrets, e.getMessage());
+      }
     }
     TenantKeyStatus st = tenantKeys.status(id.get());
     if (st.state() != TenantKeyStatus.State.PRESENT) {
