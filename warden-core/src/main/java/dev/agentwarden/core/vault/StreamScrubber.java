@@ -10,11 +10,13 @@ import java.util.List;
  * Replaces brokered secrets in a response body that arrives in pieces (chunked transfer,
  * server-sent events) with {@code [vault://name]}, byte-exact whatever the charset.
  *
- * <p>It holds back the last {@code L - 1} bytes of what it has seen, {@code L} being the length
- * of the longest secret: a secret split across two or more pieces is therefore still whole when
- * it is examined, and no byte that could begin a secret is released before it is decided. Every
- * occurrence is replaced, leftmost first and, at one position, the longest secret first. The
- * pieces released are delayed by at most {@code L - 1} bytes; {@link #finish} releases the rest.
+ * <p>It holds back the tail of what it has seen that could still begin a secret (at most {@code
+ * L - 1} bytes, {@code L} being the length of the longest secret): a secret split across two or
+ * more pieces is therefore still whole when it is examined, and no byte that could begin a secret
+ * is released before it is decided. Bytes that cannot begin one are released at once, so the end
+ * of a server-sent event is not held back until the next event arrives on a long-lived stream.
+ * Every occurrence is replaced, leftmost first and, at one position, the longest secret first.
+ * {@link #finish} releases the rest.
  *
  * <p>Not thread-safe: one instance per response.
  */
@@ -55,7 +57,33 @@ public final class StreamScrubber {
     }
     byte[] buffer = Arrays.copyOf(pending, pending.length + length);
     System.arraycopy(piece, offset, buffer, pending.length, length);
-    return release(buffer, buffer.length - hold);
+    return release(buffer, undecidedFrom(buffer));
+  }
+
+  /** Where the tail that is a proper prefix of a secret begins; every byte before it is decided. */
+  private int undecidedFrom(byte[] buffer) {
+    for (int p = Math.max(0, buffer.length - hold); p < buffer.length; p++) {
+      for (byte[] needle : needles) {
+        if (beginsWith(buffer, p, needle)) {
+          return p;
+        }
+      }
+    }
+    return buffer.length;
+  }
+
+  /** Whether {@code buffer} from {@code p} to its end is a proper prefix of {@code needle}. */
+  private static boolean beginsWith(byte[] buffer, int p, byte[] needle) {
+    int n = buffer.length - p;
+    if (n >= needle.length) {
+      return false;
+    }
+    for (int k = 0; k < n; k++) {
+      if (buffer[p + k] != needle[k]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The end of the stream: releases what was held back, scrubbed. */

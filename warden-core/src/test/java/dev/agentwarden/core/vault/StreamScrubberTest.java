@@ -68,6 +68,20 @@ class StreamScrubberTest {
   }
 
   @Test
+  void bytesThatCannotBeginASecret_areReleasedAtOnce_soAnEventsEndIsNotHeldBack() {
+    StreamScrubber s = StreamScrubber.of(List.of(PROVIDER, SHORT));
+    byte[] event = ("data: {\"echo\":\"" + KEY + "\"}\n\n").getBytes(UTF_8);
+    assertThat(new String(s.push(event, 0, event.length), UTF_8))
+        .isEqualTo("data: {\"echo\":\"[vault://provider.up]\"}\n\n");
+    // A tail that may still grow into a secret waits for the next piece.
+    byte[] partial = ("data: x " + KEY.substring(0, 5)).getBytes(UTF_8);
+    assertThat(new String(s.push(partial, 0, partial.length), UTF_8)).isEqualTo("data: x ");
+    byte[] rest = (KEY.substring(5) + "\n\n").getBytes(UTF_8);
+    assertThat(new String(s.push(rest, 0, rest.length), UTF_8)).isEqualTo("[vault://provider.up]\n\n");
+    assertThat(s.finish()).isEmpty();
+  }
+
+  @Test
   void severalSecrets_repeatedAndAdjacent_inByteSizedPieces_areAllReplaced() throws IOException {
     String body = KEY + KEY + " and " + TOKEN + KEY + TOKEN + " end";
     InputStream in = StreamScrubber.scrubbing(new Trickle(body.getBytes(UTF_8), 1), List.of(PROVIDER, SHORT));
