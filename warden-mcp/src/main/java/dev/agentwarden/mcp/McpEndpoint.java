@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentwarden.core.id.TenantId;
+import dev.agentwarden.core.scan.ContentScanner;
+import dev.agentwarden.core.scan.injection.InjectionSettings;
 import dev.agentwarden.store.Agent;
 import dev.agentwarden.core.approval.ApprovalPayload;
 import dev.agentwarden.core.approval.ApprovalStatus;
@@ -56,6 +58,8 @@ public final class McpEndpoint {
   private static final String PROMPTS_CHANGED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/prompts/list_changed\"}";
 
   private final McpGateway gateway;
+  private final SessionUpstreams upstreams;
+  private final Completions completions;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
 
@@ -77,6 +81,8 @@ public final class McpEndpoint {
     final Set<String> contentChanges = new java.util.HashSet<>();
     long streamGeneration;
     volatile boolean ended;
+    /** The least severe upstream log level the client asked for; null: it hears no upstream logs. */
+    volatile @Nullable LogLevel logLevel;
 
     Session(String id, TenantId tenant, UUID keyId, String protocolVersion) {
       this.id = id;
@@ -86,12 +92,93 @@ public final class McpEndpoint {
     }
   }
 
-  private record Event(long id, String data) {}
+  /** {@code upstream}: relayed from an upstream (logs, resource updates), evicted from the replay buffer first. */
+  private record Event(long id, String data, boolean upstream) {}
 
   public McpEndpoint(McpGateway gateway) {
     this.gateway = gateway;
+    this.completions = new Completions(gateway);
     gateway.onToolsChanged(this::toolsMayHaveChanged);
     gateway.onContentChanged(this::contentChanged);
+    McpEndpoint self = this;
+    this.upstreams = new SessionUpstreams(gateway, new SessionUpstreams.Relay() {
+      @Override
+      public void log(TenantId tenant, String sessionId, String server, JsonNode notification, List<String> masked) {
+        self.upstreamLog(tenant, sessionId, server, notification, masked);
+      }
+
+      @Override
+      public void updated(TenantId tenant, String sessionId, String server, String upstreamUri) {
+        self.resourceUpdated(tenant, sessionId, server, upstreamUri);
+      }
+
+      @Override
+      public Optional<LogLevel> level(TenantId tenant, String sessionId) {
+        return self.levelOf(tenant, sessionId);
+      }
+    });
+    gateway.onUpstreamLog(new McpGateway.LogListener() {
+      @Override
+      public Optional<LogLevel> level(TenantId tenant, String sessionId) {
+        return self.levelOf(tenant, sessionId);
+      }
+
+      @Override
+      public void log(TenantId tenant, String sessionId, String server, JsonNode notification, List<String> masked) {
+        self.upstreamLog(tenant, sessionId, server, notification, masked);
+      }
+    });
+  }
+
+  private Optional<Session> live(TenantId tenant, String sessionId) {
+    return Optional.ofNullable(sessions.get(sessionId)).filter(s -> s.tenant.equals(tenant) && !s.ended);
+  }
+
+  private Optional<LogLevel> levelOf(TenantId tenant, String sessionId) {
+    return live(tenant, sessionId).flatMap(s -> Optional.ofNullable(s.logLevel));
+  }
+
+  /**
+   * An upstream's log message for a session: passed on (see {@link LogRelay}) when the session
+   * asked for its level and the agent still has something of that server attached.
+   */
+  private void upstreamLog(TenantId tenant, String sessionId, String server, JsonNode notification, List<String> masked) {
+    Optional<Session> session = live(tenant, sessionId);
+    LogLevel level = session.map(s -> s.logLevel).orElse(null);
+    if (session.isEmpty() || level == null) {
+      return;
+    }
+    Session s = session.get();
+    Optional<Agent> agent = gateway.agentForKey(tenant, s.keyId).filter(Agent::enabled)
+        .filter(a -> a.tools().stream().anyMatch(t -> t.startsWith(server + "/")));
+    if (agent.isEmpty()) {
+      return;
+    }
+    ContentScanner judged = gateway.scanner().withPolicy(InjectionSettings.parse(agent.get().injection()));
+    Optional<ObjectNode> relayed = LogRelay.relayable(notification, server, level, gateway.scanner(), judged, masked);
+    if (relayed.isPresent()) {
+      synchronized (s) {
+        announce(s, relayed.get().toString(), true);
+      }
+      wake(s);
+    }
+  }
+
+  /** An upstream announced an update of a resource the session subscribed to, under the server's name for it. */
+  private void resourceUpdated(TenantId tenant, String sessionId, String server, String upstreamUri) {
+    Optional<Session> session = live(tenant, sessionId);
+    if (session.isEmpty()) {
+      return;
+    }
+    Session s = session.get();
+    boolean attached = gateway.agentForKey(tenant, s.keyId).filter(Agent::enabled)
+        .filter(a -> a.tools().contains(server + "/" + McpGateway.RESOURCES)).isPresent();
+    if (attached) {
+      synchronized (s) {
+        announce(s, SessionUpstreams.updatedNotification(server + McpGateway.URI_SEPARATOR + upstreamUri).toString(), true);
+      }
+      wake(s);
+    }
   }
 
   /** Wakes the open streams of {@code tenant}'s sessions to compare their tools with what their clients saw. */
@@ -179,12 +266,12 @@ public final class McpEndpoint {
         synchronized (s) {
           if (!tools.equals(s.seenTools)) {
             s.seenTools = tools;
-            announce(s, LIST_CHANGED);
+            announce(s, LIST_CHANGED, false);
           }
           for (String change : s.contentChanges) {
             // change is "server/@resources" or "server/@prompts"
             if (agent.get().tools().contains(change)) {
-              announce(s, change.endsWith("/" + McpGateway.RESOURCES) ? RESOURCES_CHANGED : PROMPTS_CHANGED);
+              announce(s, change.endsWith("/" + McpGateway.RESOURCES) ? RESOURCES_CHANGED : PROMPTS_CHANGED, false);
             }
           }
           s.contentChanges.clear();
@@ -207,11 +294,16 @@ public final class McpEndpoint {
     }
   }
 
-  /** Adds an event to the session's replay buffer; the caller holds the session's lock. */
-  private static void announce(Session s, String data) {
-    s.recent.addLast(new Event(++s.lastEventId, data));
+  /**
+   * Adds an event to the session's replay buffer; the caller holds the session's lock. When the
+   * buffer is full, the oldest event relayed from an upstream goes first, so a chatty (or
+   * hostile) upstream cannot push the gateway's own announcements out of it.
+   */
+  private static void announce(Session s, String data, boolean upstream) {
+    s.recent.addLast(new Event(++s.lastEventId, data, upstream));
     if (s.recent.size() > REPLAY_EVENTS) {
-      s.recent.removeFirst();
+      Event oldest = s.recent.stream().filter(Event::upstream).findFirst().orElse(s.recent.getFirst());
+      s.recent.remove(oldest);
     }
   }
 
@@ -326,6 +418,27 @@ public final class McpEndpoint {
           ? reply(response(id, gateway.readResource(tenant, keyId, session.get().id, agent.get(),
               msg.path("params").path("uri").textValue())))
           : reply(error(id, -32602, "Invalid params: uri is required"));
+      case "completion/complete" -> reply(response(id, completions.complete(tenant, agent.get(), msg.path("params"))));
+      case "logging/setLevel" -> {
+        Optional<LogLevel> level = LogLevel.parse(msg.path("params").path("level").asText(""));
+        if (level.isEmpty()) {
+          yield reply(error(id, -32602, "Invalid params: level must be one of "
+              + java.util.Arrays.stream(LogLevel.values()).map(LogLevel::wire).toList()));
+        }
+        session.get().logLevel = level.get();
+        upstreams.levelChanged(session.get().id, level.get());
+        yield reply(result(id, JsonNodeFactory.instance.objectNode()));
+      }
+      case "resources/subscribe", "resources/unsubscribe" -> {
+        if (!msg.path("params").path("uri").isTextual()) {
+          yield reply(error(id, -32602, "Invalid params: uri is required"));
+        }
+        Session s = session.get();
+        SessionUpstreams.Scope scope = new SessionUpstreams.Scope(tenant, keyId, s.id);
+        String uri = msg.path("params").path("uri").textValue();
+        yield reply(response(id, method.equals("resources/subscribe") ? upstreams.subscribe(scope, agent.get(), uri)
+            : upstreams.unsubscribe(scope, agent.get(), uri)));
+      }
       case "prompts/get" -> msg.path("params").path("name").isTextual()
           ? reply(response(id, gateway.getPrompt(tenant, keyId, session.get().id, agent.get(),
               msg.path("params").path("name").textValue(), msg.path("params").path("arguments"))))
@@ -381,8 +494,10 @@ public final class McpEndpoint {
     r.put("protocolVersion", version);
     ObjectNode capabilities = r.putObject("capabilities");
     capabilities.putObject("tools").put("listChanged", true);
-    capabilities.putObject("resources").put("listChanged", true);
+    capabilities.putObject("resources").put("subscribe", true).put("listChanged", true);
     capabilities.putObject("prompts").put("listChanged", true);
+    capabilities.putObject("logging");
+    capabilities.putObject("completions");
     r.putObject("serverInfo").put("name", "agentwarden").put("title", "AgentWarden MCP gateway").put("version", "0.1.0");
     r.put("instructions", "Tools are provided through AgentWarden. Calls are checked by policy, may need human"
         + " approval (a tool error says 'pending approval <id>'; call again with the same arguments once approved),"
@@ -570,9 +685,10 @@ public final class McpEndpoint {
     out.flush();
   }
 
-  private static void end(Session s) {
+  private void end(Session s) {
     s.ended = true;
     wake(s);
+    upstreams.ended(s.id);
   }
 
   /** One pending wake-up is enough: a session without a stream must not pile them up. */
@@ -602,6 +718,7 @@ public final class McpEndpoint {
 
   static Set<String> methods() {
     return Set.of("initialize", "ping", "tools/list", "tools/call", "resources/list", "resources/templates/list",
-        "resources/read", "prompts/list", "prompts/get");
+        "resources/read", "resources/subscribe", "resources/unsubscribe", "prompts/list", "prompts/get",
+        "completion/complete", "logging/setLevel");
   }
 }

@@ -508,7 +508,7 @@ public final class McpGateway {
         return held.get();
       }
     }
-    return forward(tenant, actor, agent, server, qualified, toolName, arguments, progress);
+    return forward(tenant, sessionId, actor, agent, server, qualified, toolName, arguments, progress);
   }
 
   /**
@@ -736,8 +736,8 @@ public final class McpGateway {
     return Optional.empty();
   }
 
-  private CallOutcome forward(TenantId tenant, String actor, Agent agent, McpServer server, String qualified,
-      String toolName, JsonNode arguments, Optional<java.util.function.Consumer<ObjectNode>> progress) {
+  private CallOutcome forward(TenantId tenant, String sessionId, String actor, Agent agent, McpServer server,
+      String qualified, String toolName, JsonNode arguments, Optional<java.util.function.Consumer<ObjectNode>> progress) {
     long start = System.nanoTime();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("agent", agent.name());
@@ -746,16 +746,26 @@ public final class McpGateway {
     JsonNode result;
     try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
         server.url())) {
+      Optional<LogLevel> level = logs.level(tenant, sessionId);
+      if (level.isPresent() && upstream.offers("logging")) {
+        setLevel(upstream, level.get());
+      }
+      Optional<String> token = Optional.empty();
       if (progress.isPresent()) {
         byte[] raw = new byte[12];
         random.nextBytes(raw);
-        String token = "warden-" + java.util.HexFormat.of().formatHex(raw);
-        ContentScanner judged = scanner.withPolicy(InjectionSettings.parse(agent.injection()));
-        result = upstream.callTool(toolName, arguments, Optional.of(token),
-            n -> relayProgress(n, token, judged, progress.get()));
-      } else {
-        result = upstream.callTool(toolName, arguments);
+        token = Optional.of("warden-" + java.util.HexFormat.of().formatHex(raw));
       }
+      ContentScanner judged = scanner.withPolicy(InjectionSettings.parse(agent.injection()));
+      Optional<String> asked = token;
+      result = upstream.callTool(toolName, arguments, token, n -> {
+        if (asked.isPresent() && progress.isPresent()) {
+          relayProgress(n, asked.get(), judged, progress.get());
+        }
+        if (level.isPresent() && LogRelay.METHOD.equals(n.path("method").asText())) {
+          logs.log(tenant, sessionId, server.name(), n, upstream.sessionId().stream().toList());
+        }
+      });
       if (upstream.sawToolListChanged()) {
         // Re-pinned before the result is returned, so the agent's next tools/list or call
         // already sees any changed tool quarantined.
@@ -815,7 +825,7 @@ public final class McpGateway {
   public static final String URI_SEPARATOR = "+";
 
   /** The enabled servers whose {@code kind} ({@link #RESOURCES} or {@link #PROMPTS}) the agent has attached. */
-  private List<McpServer> serversWith(TenantId tenant, Agent agent, String kind) {
+  List<McpServer> serversWith(TenantId tenant, Agent agent, String kind) {
     return db.inTenant(tenant, tx -> {
       List<McpServer> out = new ArrayList<>();
       for (String a : agent.tools()) {
@@ -1343,7 +1353,7 @@ public final class McpGateway {
     return a.toString();
   }
 
-  private void refuse(TenantId tenant, String actor, String tool, String rule, String reason) {
+  void refuse(TenantId tenant, String actor, String tool, String rule, String reason) {
     audit.record(tenant, actor, "policy.decided", Map.of("action", "tool.call", "tool", tool, "verdict", "deny",
         "rule", rule, "reason", reason));
   }
@@ -1357,6 +1367,74 @@ public final class McpGateway {
     r.putArray("content").addObject().put("type", "text").put("text", message);
     r.put("isError", true);
     return r;
+  }
+
+  /**
+   * Hears the log messages ({@code notifications/message}) upstreams send while they serve an
+   * agent session's requests; the session decides what it wants to hear.
+   */
+  interface LogListener {
+    /** The least severe level the session asked for ({@code logging/setLevel}); empty: it hears no logs. */
+    Optional<LogLevel> level(TenantId tenant, String sessionId);
+
+    /** {@code masked}: strings of the upstream's own state to mask in the message (its session id). */
+    void log(TenantId tenant, String sessionId, String server, JsonNode notification, List<String> masked);
+  }
+
+  private volatile LogListener logs = new LogListener() {
+    @Override
+    public Optional<LogLevel> level(TenantId tenant, String sessionId) {
+      return Optional.empty();
+    }
+
+    @Override
+    public void log(TenantId tenant, String sessionId, String server, JsonNode notification, List<String> masked) {
+    }
+  };
+
+  /** Where upstream log messages of agents' sessions go (the endpoint, which holds the sessions). */
+  void onUpstreamLog(LogListener listener) {
+    this.logs = listener;
+  }
+
+  /**
+   * Asks the upstream for logs at {@code level} and above on this session; an upstream that
+   * refuses still has its messages filtered by the gateway.
+   */
+  static void setLevel(UpstreamClient upstream, LogLevel level) {
+    try {
+      upstream.rpc("logging/setLevel", JsonNodeFactory.instance.objectNode().put("level", level.wire()));
+    } catch (McpException e) {
+      // The gateway filters by the session's level in any case.
+    }
+  }
+
+  ContentScanner scanner() {
+    return scanner;
+  }
+
+  AuditSink audit() {
+    return audit;
+  }
+
+  /** The egress of one request to an upstream on behalf of an agent (deadline {@link #CALL_TIMEOUT}). */
+  ScrubbingEgress callEgress(TenantId tenant, McpServer server) {
+    return egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT);
+  }
+
+  /** The pinned item ({@link McpServers#PROMPT}, {@link McpServers#RESOURCE}, ...) {@code name} of a server, while listed. */
+  Optional<McpTool> pinnedItem(TenantId tenant, UUID serverId, String kind, String name) {
+    return db.inTenant(tenant, tx -> McpServers.item(tx, serverId, kind, name)).filter(t -> !t.removed());
+  }
+
+  /** The pinned resource {@code uri}, or else the pinned template it expands (as {@code resources/read} finds it). */
+  Optional<McpTool> pinnedResource(TenantId tenant, UUID serverId, String uri) {
+    return db.inTenant(tenant, tx -> pinnedResource(tx, serverId, uri));
+  }
+
+  /** The server as stored now, if it still exists. */
+  Optional<McpServer> server(TenantId tenant, UUID serverId) {
+    return db.inTenant(tenant, tx -> McpServers.find(tx, serverId));
   }
 
   /** An agent ended its MCP session: the session allows approvers gave it end with it. */

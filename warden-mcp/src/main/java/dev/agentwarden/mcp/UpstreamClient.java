@@ -44,7 +44,10 @@ final class UpstreamClient implements AutoCloseable {
   private boolean announcesListChanges;
   private JsonNode capabilities = JSON.createObjectNode();
   private boolean sawToolListChanged;
-  private long nextId = 1;
+  /** Whether {@link #close} ends the upstream session (false for a {@link #sameSession} view of it). */
+  private boolean ownsSession = true;
+  // Several threads may send on one session (a long-lived one's requests and its stream's answers).
+  private final java.util.concurrent.atomic.AtomicLong nextId = new java.util.concurrent.atomic.AtomicLong(1);
 
   private UpstreamClient(ScrubbingEgress egress, String url) {
     this.egress = egress;
@@ -82,6 +85,35 @@ final class UpstreamClient implements AutoCloseable {
     return capabilities.path(name).isObject();
   }
 
+  /**
+   * Another client on this same upstream session that sends through {@code other} (e.g. with a
+   * shorter deadline than the session's long-lived event stream); closing it leaves the session
+   * open.
+   */
+  UpstreamClient sameSession(ScrubbingEgress other) {
+    UpstreamClient c = new UpstreamClient(other, url);
+    c.sessionId = sessionId;
+    c.protocolVersion = protocolVersion;
+    c.instructions = instructions;
+    c.capabilities = capabilities;
+    c.announcesListChanges = announcesListChanges;
+    c.ownsSession = false;
+    return c;
+  }
+
+  /** Whether the upstream declared {@code feature} of the server capability {@code name} ({@code resources}, {@code subscribe}). */
+  boolean offers(String name, String feature) {
+    return capabilities.path(name).path(feature).asBoolean(false);
+  }
+
+  /**
+   * The upstream's id of this session, if it gave one: it appears in what some upstreams log, and
+   * is not the agent's business.
+   */
+  Optional<String> sessionId() {
+    return sessionId;
+  }
+
   /** Whether the upstream declared that it announces changes of its tool, resource or prompt lists. */
   boolean announcesListChanges() {
     return announcesListChanges;
@@ -117,6 +149,11 @@ final class UpstreamClient implements AutoCloseable {
    * thread is interrupted. Returns false when the upstream offers no such stream (405).
    */
   boolean listen(java.util.function.Consumer<JsonNode> onMessage) {
+    return listen(() -> { }, onMessage);
+  }
+
+  /** As {@link #listen(java.util.function.Consumer)}; {@code opened} runs once the stream is open, before its first message. */
+  boolean listen(Runnable opened, java.util.function.Consumer<JsonNode> onMessage) {
     EgressRequest get = base("GET", new byte[0]).withHeader("Accept", "text/event-stream");
     try (EgressStream s = egress.open(get)) {
       if (s.status() == 405) {
@@ -128,6 +165,7 @@ final class UpstreamClient implements AutoCloseable {
       if (!s.header("content-type").orElse("").toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
         throw new McpException("upstream_protocol_error", "the upstream's GET answer is not an event stream");
       }
+      opened.run();
       EventReader events = new EventReader(s);
       for (String data; (data = events.next()) != null; ) {
         JsonNode msg = readMessage(data);
@@ -196,7 +234,7 @@ final class UpstreamClient implements AutoCloseable {
 
   @Override
   public void close() {
-    if (sessionId.isEmpty()) {
+    if (sessionId.isEmpty() || !ownsSession) {
       return;
     }
     try {
@@ -232,7 +270,7 @@ final class UpstreamClient implements AutoCloseable {
   }
 
   private JsonNode request(String method, JsonNode params, java.util.function.Consumer<JsonNode> notifications) {
-    long id = nextId++;
+    long id = nextId.getAndIncrement();
     ObjectNode msg = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
     msg.set("params", params);
     try (EgressStream s = egress.open(base("POST", bytes(msg)))) {
