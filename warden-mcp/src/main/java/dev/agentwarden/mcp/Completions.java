@@ -111,14 +111,13 @@ final class Completions {
       result = upstream.rpc("completion/complete", upstreamParams);
     } catch (UpstreamClient.UpstreamRpcError e) {
       body.put("outcome", "upstream_error");
-      gateway.audit().record(tenant, actor, "tool.called", body);
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
-      return new McpGateway.CallOutcome.RpcError(code, scanner.redactSecrets(String.valueOf(e.getMessage())));
+      return gateway.recorded(tenant, actor, body,
+          new McpGateway.CallOutcome.RpcError(code, scanner.redactSecrets(String.valueOf(e.getMessage()))));
     } catch (McpException e) {
       body.put("outcome", e.code());
-      gateway.audit().record(tenant, actor, "tool.called", body);
-      return new McpGateway.CallOutcome.RpcError(-32603, "upstream " + server.get().name() + ": "
-          + scanner.redactSecrets(String.valueOf(e.getMessage())));
+      return gateway.recorded(tenant, actor, body, new McpGateway.CallOutcome.RpcError(-32603, "upstream "
+          + server.get().name() + ": " + scanner.redactSecrets(String.valueOf(e.getMessage()))));
     }
     JsonNode completion = result.path("completion");
     ArrayNode values = JsonNodeFactory.instance.arrayNode();
@@ -152,7 +151,7 @@ final class Completions {
     body.put("outcome", "ok");
     body.put("redacted_secrets", redacted);
     body.put("left_out", leftOut);
-    gateway.audit().record(tenant, actor, "tool.called", body);
-    return new McpGateway.CallOutcome.Result(out);
+    // Handed over only once its record is durable, like every other upstream result.
+    return gateway.recorded(tenant, actor, body, new McpGateway.CallOutcome.Result(out));
   }
 }

@@ -183,6 +183,7 @@ public final class McpEndpoint {
 
   /** Wakes the open streams of {@code tenant}'s sessions to compare their tools with what their clients saw. */
   private void toolsMayHaveChanged(TenantId tenant) {
+    upstreams.recheck(tenant);
     for (Session s : sessions.values()) {
       if (s.tenant.equals(tenant)) {
         wake(s);

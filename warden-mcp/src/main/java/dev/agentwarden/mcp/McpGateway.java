@@ -808,7 +808,7 @@ public final class McpGateway {
    * gets a result whose record is not durable. If the record cannot be written, the result is
    * withheld and the agent gets an internal error instead.
    */
-  private CallOutcome recorded(TenantId tenant, String actor, Map<String, Object> body, CallOutcome outcome) {
+  CallOutcome recorded(TenantId tenant, String actor, Map<String, Object> body, CallOutcome outcome) {
     try {
       audit.record(tenant, actor, "tool.called", body);
       return outcome;
@@ -1411,10 +1411,6 @@ public final class McpGateway {
 
   ContentScanner scanner() {
     return scanner;
-  }
-
-  AuditSink audit() {
-    return audit;
   }
 
   /** The egress of one request to an upstream on behalf of an agent (deadline {@link #CALL_TIMEOUT}). */

@@ -241,9 +241,34 @@ final class SessionUpstreams implements AutoCloseable {
       synchronized (link) {
         idle = link.users == 0 && link.subscribed.isEmpty();
       }
+      if (idle) {
+        // Removed under the same lock a new request takes it with, so no request gets an ending link.
+        links.remove(link.key, link);
+      }
     }
     if (idle) {
-      end(link);
+      link.close();
+    }
+  }
+
+  /**
+   * Agents or servers of {@code tenant} changed (detached, disabled, deleted): links whose server
+   * the agent no longer has attached for resources end now rather than at their next reconnection.
+   */
+  void recheck(TenantId tenant) {
+    List<Link> mine = links.values().stream().filter(l -> l.scope.tenant().equals(tenant)).toList();
+    if (!mine.isEmpty()) {
+      Thread.ofVirtual().name("mcp-link-recheck").start(() -> {
+        for (Link link : mine) {
+          try {
+            if (link.current().isEmpty()) {
+              end(link);
+            }
+          } catch (RuntimeException e) {
+            // The database cannot say now: the link's next reconnection checks again.
+          }
+        }
+      });
     }
   }
 
@@ -310,15 +335,29 @@ final class SessionUpstreams implements AutoCloseable {
       throw new McpException("upstream_unreachable", failure != null ? failure : "the subscription link ended");
     }
 
+    /** The link's server as stored now, while it is enabled and the agent has its resources attached. */
+    Optional<McpServer> current() {
+      Optional<McpServer> server = gateway.server(scope.tenant(), key.serverId())
+          .filter(s -> s.enabled() && s.name().equals(serverName));
+      boolean attached = server.isPresent() && gateway.agentForKey(scope.tenant(), scope.keyId()).filter(Agent::enabled)
+          .filter(a -> a.tools().contains(serverName + "/" + McpGateway.RESOURCES)).isPresent();
+      return attached ? server : Optional.empty();
+    }
+
     private void run() {
       Duration backoff = FIRST_BACKOFF;
       while (!closed) {
-        Optional<McpServer> server = gateway.server(scope.tenant(), key.serverId()).filter(McpServer::enabled);
-        boolean attached = server.isPresent() && gateway.agentForKey(scope.tenant(), scope.keyId())
-            .filter(Agent::enabled)
-            .filter(a -> a.tools().contains(serverName + "/" + McpGateway.RESOURCES)).isPresent()
-            && server.get().name().equals(serverName);
-        if (!attached) {
+        Optional<McpServer> server;
+        try {
+          server = current();
+        } catch (RuntimeException e) {
+          failed("the gateway cannot read the server now");
+          if (!sleep(backoff)) {
+            return;
+          }
+          continue;
+        }
+        if (server.isEmpty()) {
           failed("the server is disabled, gone or no longer attached for resources");
           end(this);
           return;

@@ -203,6 +203,25 @@ class McpSubscriptionLoggingCompletionTest {
     eventually("the upstream session ends with the agent's session", () -> u.ended.contains(second));
   }
 
+  @Test
+  void subscription_endsUpstream_whenTheAgentIsDetachedFromTheServersResources() throws Exception {
+    TestUpstream u = registered("detach", "");
+    TestGateway.Reply r = gw.post("/v1/agents", tenant.adminKey(), "{\"name\":\"detached\",\"issue_key\":true,"
+        + "\"tools\":[\"detach/echo\",\"detach/@resources\"]}");
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    McpGatewayTest.Client c = new McpGatewayTest.Client(gw, r.json().path("key").path("secret").asText());
+    assertThat(c.rpc("resources/subscribe", "{\"uri\":\"detach+test://config\"}").path("result").isObject()).isTrue();
+    String upstreamSession = u.subscribed.get(0).split(" ")[0];
+
+    TestGateway.Reply patched = gw.send("PATCH", "/v1/agents/" + r.json().path("agent").path("id").asText(),
+        tenant.adminKey(), "application/json", "{\"tools\":[\"detach/echo\"]}".getBytes(), java.util.Map.of());
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    eventually("the link's upstream session ends once the resources are detached", () -> u.ended.contains(upstreamSession));
+    assertThat(c.rpc("resources/subscribe", "{\"uri\":\"detach+test://config\"}").path("error").path("code").asInt())
+        .isEqualTo(-32002);
+    assertThat(u.subscribed).hasSize(1);
+  }
+
   private static String updated(String uri) {
     return "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/resources/updated\",\"params\":{\"uri\":\"" + uri + "\"}}";
   }
