@@ -39,7 +39,9 @@ import org.jspecify.annotations.Nullable;
  * changes it makes itself at once ({@link McpGateway#onToolsChanged}) and checks every {@link
  * #CHECK_INTERVAL} for changes made by another process. Events carry ids; a client that
  * reconnects with {@code Last-Event-ID} gets the events it missed that are still buffered, and
- * a change that happened while no stream was open is announced when the next one opens.
+ * a change that happened while no stream was open is announced when the next one opens. The
+ * stream also carries what upstreams send for the session: their log messages at the level the
+ * client set ({@link LogRelay}) and updates of resources it subscribed to ({@link SessionUpstreams}).
  *
  * <p>Sessions live in this process's memory (a bounded map): behind a load balancer, pin an
  * agent to a process or let it re-initialise on 404, which the protocol prescribes.
