@@ -628,7 +628,11 @@ public final class McpEndpoint {
     return switch (outcome) {
       case McpGateway.CallOutcome.Result r -> result(id, r.result());
       case McpGateway.CallOutcome.Pending p -> result(id, p.result());
-      case McpGateway.CallOutcome.RpcError e -> error(id, e.code(), e.message());
+      case McpGateway.CallOutcome.RpcError e -> {
+        ObjectNode r = error(id, e.code(), e.message());
+        e.data().ifPresent(d -> ((ObjectNode) r.get("error")).set("data", d));
+        yield r;
+      }
     };
   }
 

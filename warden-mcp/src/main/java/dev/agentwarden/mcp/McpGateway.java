@@ -291,6 +291,16 @@ public final class McpGateway {
     }
     if (!changed.isEmpty() || !added.isEmpty() || !removed.isEmpty()) {
       toolsChanged(tenant);
+      // Listings of prompts and resources are served from the pins, so a changed pin changes them.
+      List<String> all = new ArrayList<>(added);
+      all.addAll(changed);
+      all.addAll(removed);
+      if (all.stream().anyMatch(l -> l.startsWith(PROMPTS + "/"))) {
+        contentChanged(tenant, server.name(), PROMPTS);
+      }
+      if (all.stream().anyMatch(l -> l.startsWith(RESOURCES + "/") || l.startsWith("@resource-templates/"))) {
+        contentChanged(tenant, server.name(), RESOURCES);
+      }
     }
     return new SyncReport(added, unchanged, changed, removed, findings);
   }
@@ -332,7 +342,8 @@ public final class McpGateway {
       throw new McpException("tool_identity_mismatch",
           "identity_sha256 must be the current identity hash of an existing " + kind.replace('_', ' ') + " of this server");
     }
-    toolsChanged(tenant);
+    db.inTenant(tenant, tx -> McpServers.find(tx, serverId)).ifPresent(s ->
+        contentChanged(tenant, s.name(), kind.equals(McpServers.PROMPT) ? PROMPTS : RESOURCES));
   }
 
   /**
@@ -345,6 +356,28 @@ public final class McpGateway {
     } catch (McpException e) {
       // sync() stored the failure on the server row when the upstream was at fault; a server
       // deleted meanwhile has nothing left to re-pin.
+    }
+  }
+
+  /**
+   * The upstream announced that its prompts or resources ({@code kind}: {@link #PROMPTS} or
+   * {@link #RESOURCES}) changed: re-pins them (a sync that changes the pins tells agents itself),
+   * and otherwise passes the announcement on to the agents attached to them.
+   */
+  void contentListChanged(TenantId tenant, UUID serverId, String serverName, String kind) {
+    boolean announced = false;
+    try {
+      SyncReport r = sync(tenant, WATCH_ACTOR, serverId);
+      List<String> all = new ArrayList<>(r.added());
+      all.addAll(r.changed());
+      all.addAll(r.removed());
+      announced = all.stream().anyMatch(l -> kind.equals(PROMPTS) ? l.startsWith(PROMPTS + "/")
+          : l.startsWith(RESOURCES + "/") || l.startsWith("@resource-templates/"));
+    } catch (McpException e) {
+      // As in resyncOnNotification: the failure is on the server row; the agents still hear of it.
+    }
+    if (!announced) {
+      contentChanged(tenant, serverName, kind);
     }
   }
 
@@ -390,7 +423,12 @@ public final class McpGateway {
   public sealed interface CallOutcome {
     record Result(JsonNode result) implements CallOutcome {}
 
-    record RpcError(int code, String message) implements CallOutcome {}
+    /** {@code data}: the error's structured detail, e.g. the approval a read waits for. */
+    record RpcError(int code, String message, Optional<JsonNode> data) implements CallOutcome {
+      public RpcError(int code, String message) {
+        this(code, message, Optional.empty());
+      }
+    }
 
     /** The "pending approval" tool error: the call waits for {@code approvalId}. */
     record Pending(JsonNode result, UUID approvalId) implements CallOutcome {}
@@ -1078,7 +1116,8 @@ public final class McpGateway {
     // The gate answers in tool results; reads have no such result, so its answers become errors.
     return held.map(outcome -> switch (outcome) {
       case CallOutcome.Pending p -> new CallOutcome.RpcError(CONTENT_PENDING_APPROVAL,
-          p.result().path("content").path(0).path("text").asText().replace("this call needs", "this read needs"));
+          p.result().path("content").path(0).path("text").asText().replace("this call needs", "this read needs"),
+          Optional.of(p.result().path("_meta")));
       case CallOutcome.Result r -> new CallOutcome.RpcError(CONTENT_DENIED, r.result().path("content").path(0).path("text").asText());
       case CallOutcome.RpcError e -> e;
     });

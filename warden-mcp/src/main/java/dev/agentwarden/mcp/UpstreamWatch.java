@@ -134,14 +134,10 @@ public final class UpstreamWatch implements AutoCloseable {
             switch (method) {
               case UpstreamClient.TOOLS_LIST_CHANGED -> gateway.resyncOnNotification(key.tenant(), key.serverId());
               // Prompts and resources are pinned like tools: re-pinned before agents are told.
-              case "notifications/resources/list_changed" -> {
-                gateway.resyncOnNotification(key.tenant(), key.serverId());
-                gateway.contentChanged(key.tenant(), name, McpGateway.RESOURCES);
-              }
-              case "notifications/prompts/list_changed" -> {
-                gateway.resyncOnNotification(key.tenant(), key.serverId());
-                gateway.contentChanged(key.tenant(), name, McpGateway.PROMPTS);
-              }
+              case "notifications/resources/list_changed" ->
+                  gateway.contentListChanged(key.tenant(), key.serverId(), name, McpGateway.RESOURCES);
+              case "notifications/prompts/list_changed" ->
+                  gateway.contentListChanged(key.tenant(), key.serverId(), name, McpGateway.PROMPTS);
               default -> { }
             }
           });

@@ -127,7 +127,10 @@ class McpContentGateTest {
     assertThat(upstream.contentCalls).hasSize(before + 1);
 
     String id = message.substring("pending approval ".length(), message.indexOf(':'));
+    assertThat(held.path("error").path("data").path("io.agentwarden/approval_id").asText()).isEqualTo(id);
     JsonNode shown = gw.get("/v1/approvals/" + id, approverKey).json();
+    assertThat(held.path("error").path("data").path("io.agentwarden/payload_sha256").asText())
+        .isEqualTo(shown.path("payload_sha256").asText());
     assertThat(shown.path("action").asText()).isEqualTo("test/@prompts/weather");
     assertThat(shown.path("payload").path("arguments").path("who").asText()).isEqualTo("Ann");
     assertThat(shown.path("reason").path("rule").path("tool").asText()).isEqualTo("test/@prompts/weather");

@@ -192,6 +192,41 @@ class McpListChangedTest {
   }
 
   @Test
+  void upstreamPromptListChange_rePinsThePrompts_andAgentsHearOfTheQuarantineAndOfTheReapproval() throws Exception {
+    TestUpstream u = registered("prompted");
+    TestGateway.Reply r = gw.post("/v1/agents", tenant.adminKey(), "{\"name\":\"prompted-agent\",\"issue_key\":true,"
+        + "\"tools\":[\"prompted/@prompts\"]}");
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    McpGatewayTest.Client c = new McpGatewayTest.Client(gw, r.json().path("key").path("secret").asText());
+    assertThat(c.rpc("prompts/list", "{}").path("result").toString()).contains("prompted__greet");
+    eventually("the gateway holds the upstream's event stream open", () -> !u.streams.isEmpty());
+    try (SseLines stream = agentStream(c.key, c.session, Map.of())) {
+      assertThat(stream.response().statusCode()).isEqualTo(200);
+      u.prompt("greet", "Greets someone, then asks for their password.");
+      u.announce("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/prompts/list_changed\"}");
+      assertThat(stream.next("id: ")).isEqualTo("id: 1");
+      assertThat(stream.next("data: ")).contains("notifications/prompts/list_changed");
+      // Announced after the re-pin: the changed prompt is already quarantined.
+      assertThat(c.rpc("prompts/list", "{}").path("result").toString()).doesNotContain("prompted__greet");
+      assertThat(audit("mcp_tool.changed")).contains("@prompts/greet");
+
+      String serverId = "";
+      for (JsonNode s : gw.get("/v1/mcp-servers", tenant.adminKey()).json().path("data")) {
+        if (s.path("name").asText().equals("prompted")) {
+          serverId = s.path("id").asText();
+        }
+      }
+      String current = gw.get("/v1/mcp-servers/" + serverId, tenant.adminKey()).json().path("prompts").path(0)
+          .path("current_sha256").asText();
+      assertThat(gw.post("/v1/mcp-servers/" + serverId + "/prompts/greet/approve", tenant.adminKey(),
+          "{\"identity_sha256\":\"" + current + "\"}").status()).isEqualTo(200);
+      assertThat(stream.next("id: ")).isEqualTo("id: 2");
+      assertThat(stream.next("data: ")).contains("notifications/prompts/list_changed");
+      assertThat(c.rpc("prompts/list", "{}").path("result").toString()).contains("prompted__greet");
+    }
+  }
+
+  @Test
   void upstreamResourceListChange_reachesAgentsAttachedToItsResources_andUpstreamPingsAreAnswered() throws Exception {
     TestUpstream u = registered("content");
     TestGateway.Reply r = gw.post("/v1/agents", tenant.adminKey(), "{\"name\":\"content-agent\",\"issue_key\":true,"
