@@ -671,7 +671,7 @@ public final class McpGateway {
           Optional<SessionAllows.SessionAllow> allowed =
               SessionAllows.findActive(tx, agent.id(), session, qualified, argumentsSha256);
           Optional<Lapse> lapse = allowed.isPresent()
-              ? lapsed(tx, tenant, agent, qualified, arguments, rule, reachable) : Optional.empty();
+              ? lapsed(tx, agent, qualified, arguments, rule, reachable) : Optional.empty();
           if (lapse.isPresent() && lapse.get().refuse()) {
             return new Step(Optional.empty(), Optional.empty(),
                 Optional.of("session_allow_lapsed: the session allow " + allowed.get().id() + " no longer applies: "
@@ -741,11 +741,11 @@ public final class McpGateway {
   /**
    * Re-checks the current rules before a session allow is used, since the admin may have
    * tightened them after the approver allowed the call: the agent must still be enabled and
-   * reach the tool, its policy (as it is now) must still allow these exact arguments — otherwise
-   * the call is refused — and the approval rules (as they are now) must not need more approvers
+   * reach the tool, and name the policy this call was just checked against — otherwise the call
+   * is refused — and the approval rules (as they are now) must not need more approvers
    * than the one who allowed it — otherwise the call needs a new approval.
    */
-  private Optional<Lapse> lapsed(dev.agentwarden.store.Tx tx, TenantId tenant, Agent agent, String qualified,
+  private Optional<Lapse> lapsed(dev.agentwarden.store.Tx tx, Agent agent, String qualified,
       JsonNode arguments, Optional<ApprovalRule> rule, StillReachable reachable) throws java.sql.SQLException {
     Optional<Agent> current = Agents.find(tx, agent.id());
     if (current.isEmpty() || !current.get().enabled()) {
@@ -755,11 +755,11 @@ public final class McpGateway {
     if (unreachable.isPresent()) {
       return Optional.of(new Lapse(unreachable.get(), true));
     }
-    if (current.get().policy().isPresent()) {
-      Optional<Policy> policy = policies.find(tenant, current.get().policy().get());
-      if (policy.isEmpty() || !policy.get().checkTool(current.get().name(), qualified, arguments).allowed()) {
-        return Optional.of(new Lapse("the agent's policy no longer allows this call", true));
-      }
+    // The call was just checked against the policy the agent named; a policy named since then
+    // has not checked it. (The policy is not read again here: that would take a second pooled
+    // connection while this transaction holds one.)
+    if (!current.get().policy().equals(agent.policy())) {
+      return Optional.of(new Lapse("the agent's policy changed", true));
     }
     int needed = rule.map(ApprovalRule::approvers).orElse(0);
     try {
