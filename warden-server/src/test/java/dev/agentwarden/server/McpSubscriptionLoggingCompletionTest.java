@@ -126,7 +126,7 @@ class McpSubscriptionLoggingCompletionTest {
   }
 
   @Test
-  void logging_relaysUpstreamLogsAtTheSessionsLevel_redacted_andNothingBeforeALevelIsSet() throws Exception {
+  void logging_relaysUpstreamLogsAtTheSessionsLevel_redacted_injectionsWithheld_andNothingBeforeALevelIsSet() throws Exception {
     TestUpstream u = registered("logs", "");
     McpGatewayTest.Client c = new McpGatewayTest.Client(gw, agentKey("logger", "\"logs/echo\""));
     assertThat(c.rpc("logging/setLevel", "{\"level\":\"loud\"}").path("error").path("code").asInt()).isEqualTo(-32602);
@@ -145,6 +145,12 @@ class McpSubscriptionLoggingCompletionTest {
       assertThat(warning.path("params").path("level").asText()).isEqualTo("warning");
       assertThat(warning.path("params").path("data").path("retry").asText()).startsWith("with token=")
           .doesNotContain(TestUpstream.LEAKED);
+      // Log data is the upstream's output: an injection in it is withheld, the level kept.
+      JsonNode injected = nextEvent(stream);
+      assertThat(injected.path("params").path("level").asText()).isEqualTo("error");
+      assertThat(injected.path("params").path("data").asText()).startsWith("[withheld by AgentWarden")
+          .doesNotContain("Ignore all previous");
+      assertThat(injected.path("params").path("_meta").path("io.agentwarden/injection").asText()).isIn("quarantine", "block");
     }
     // The upstream of the call was asked for the session's level too.
     assertThat(u.levels).containsValue("info");
@@ -220,6 +226,27 @@ class McpSubscriptionLoggingCompletionTest {
     assertThat(c.rpc("resources/subscribe", "{\"uri\":\"detach+test://config\"}").path("error").path("code").asInt())
         .isEqualTo(-32002);
     assertThat(u.subscribed).hasSize(1);
+  }
+
+  @Test
+  void subscriptionLink_whoseUpstreamSessionIsLost_reconnectsAndSubscribesAgain() throws Exception {
+    TestUpstream u = registered("restart", "");
+    McpGatewayTest.Client c = new McpGatewayTest.Client(gw, agentKey("restarted", "\"restart/@resources\""));
+    try (SseLines stream = agentStream(c)) {
+      assertThat(c.rpc("resources/subscribe", "{\"uri\":\"restart+test://config\"}").path("result").isObject()).isTrue();
+      String first = u.subscribed.get(0).split(" ")[0];
+
+      u.dropSession(first);
+      eventually("the link subscribes again on a new upstream session", () -> u.subscribed.size() == 2);
+      String second = u.subscribed.get(1).split(" ")[0];
+      assertThat(second).isNotEqualTo(first);
+      assertThat(u.subscribed.get(1)).endsWith(" test://config");
+
+      eventually("the new session's stream is open", () -> u.sessionStreams.containsKey(second));
+      assertThat(u.announceTo(second, updated("test://config"))).isTrue();
+      JsonNode update = nextEvent(stream);
+      assertThat(update.path("params").path("uri").asText()).isEqualTo("restart+test://config");
+    }
   }
 
   private static String updated(String uri) {
