@@ -315,6 +315,7 @@ public final class EgressClient {
   }
 
   private Socket connect(Socket raw, InetSocketAddress address, HttpUrl url, Deadline deadline) throws IOException {
+    raw.setTcpNoDelay(true);
     try {
       raw.connect(address, deadline.connectTimeoutMillis(connectTimeout));
     } catch (SocketTimeoutException e) {
