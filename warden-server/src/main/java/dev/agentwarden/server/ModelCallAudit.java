@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentwarden.core.audit.AuditEventType;
 import dev.agentwarden.core.id.TenantId;
 import dev.agentwarden.store.AuditLog;
-import dev.agentwarden.store.TxCallback;
+import dev.agentwarden.store.Tx;
+import java.util.List;
 
 /**
  * Where the one record of each model call goes. The record holds the model, token counts,
@@ -17,7 +18,7 @@ interface ModelCallAudit {
    * Records the call; {@code alongside} (the call's usage) is stored in the same transaction as
    * the record, so a call is counted exactly when it is recorded.
    */
-  void modelCalled(TenantId tenant, String actor, ObjectNode record, TxCallback<?> alongside);
+  void modelCalled(TenantId tenant, String actor, ObjectNode record, List<Tx.Update> alongside);
 
   /**
    * Appends a {@code model.called} event to the tenant's audit chain through its group commit;

@@ -834,17 +834,15 @@ final class ModelProxyService implements ApiService {
     // Usage is counted in the transaction of the group commit that stores the record: no
     // transaction of its own, and the call is counted exactly when it is recorded. The record is
     // durable before the call returns.
-    audit.modelCalled(call.req().tenant(), "agent:" + call.agent().id(), r, tx -> {
-      ModelBudgets.record(tx, List.of(ModelBudgets.TENANT, ModelBudgets.agent(call.agent().id())), now,
-          promptTokens + completionTokens, cost);
-      return null;
-    });
+    audit.modelCalled(call.req().tenant(), "agent:" + call.agent().id(), r, List.of(ModelBudgets.recording(
+        call.req().tenant(), List.of(ModelBudgets.TENANT, ModelBudgets.agent(call.agent().id())), now,
+        promptTokens + completionTokens, cost)));
   }
 
   private void recordCall(ApiRequest req, Optional<ModelAgent> agent, ObjectNode record) {
     ContentLog.fit(record);
     String actor = agent.map(a -> "agent:" + a.id()).orElse("key:" + req.principal().keyId());
-    audit.modelCalled(req.tenant(), actor, record, tx -> null);
+    audit.modelCalled(req.tenant(), actor, record, List.of());
   }
 
   // ---- GET /v1/models ----------------------------------------------------------------------

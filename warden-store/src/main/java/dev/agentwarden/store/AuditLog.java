@@ -100,18 +100,19 @@ public final class AuditLog {
    * @throws StoreException {@code audit_append_failed} if it could not be signed or stored
    */
   public AuditEvent append(TenantId tenant, String actor, AuditEventType type, ObjectNode body) {
-    return append(tenant, actor, type, body, NOTHING_ALONGSIDE);
+    return append(tenant, actor, type, body, List.of());
   }
 
   /**
-   * As {@link #append(TenantId, String, AuditEventType, ObjectNode)}, and runs {@code alongside}
-   * in the transaction that stores the event: the two are durable together or not at all (a
-   * model call's usage is counted exactly when its record exists). The work runs in the batch of
-   * other callers' events and must not fail for reasons of its own caller alone, since a failure
-   * fails the whole batch; it should be one short statement.
+   * As {@link #append(TenantId, String, AuditEventType, ObjectNode)}, and runs the statements
+   * {@code alongside} in the transaction that stores the event, in the same round trip: the two
+   * are durable together or not at all (a model call's usage is counted exactly when its record
+   * exists). They run in the batch of other callers' events, after the tenant's chain head is
+   * locked, and must not fail for reasons of their own caller alone, since a failure fails the
+   * whole batch.
    */
   public AuditEvent append(TenantId tenant, String actor, AuditEventType type, ObjectNode body,
-      TxCallback<?> alongside) {
+      List<Tx.Update> alongside) {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(alongside, "alongside");
     if (tenant.isOperator()) {
@@ -122,7 +123,6 @@ public final class AuditLog {
     return pending.await();
   }
 
-  private static final TxCallback<?> NOTHING_ALONGSIDE = tx -> null;
 
   /**
    * Records one event inside the caller's transaction, in that transaction's tenant. The event
@@ -134,7 +134,7 @@ public final class AuditLog {
     if (tx.tenant().isOperator()) {
       throw new StoreException("audit_append_failed", "the operator scope has no audit chain");
     }
-    return appendAll(tx, List.of(draft(tx.tenant(), actor, type, body))).getFirst();
+    return appendAll(tx, List.of(draft(tx.tenant(), actor, type, body)), List.of()).getFirst();
   }
 
   /**
@@ -148,7 +148,7 @@ public final class AuditLog {
     if (!operatorTx.tenant().isOperator()) {
       throw new StoreException("permission_denied", "only the operator scope writes the operator's chain");
     }
-    return appendAll(operatorTx, List.of(draft(operatorTx.tenant(), actor, type, body))).getFirst();
+    return appendAll(operatorTx, List.of(draft(operatorTx.tenant(), actor, type, body)), List.of()).getFirst();
   }
 
   private static AuditEntry draft(TenantId tenant, String actor, AuditEventType type, ObjectNode body) {
@@ -156,7 +156,7 @@ public final class AuditLog {
     return new AuditEntry(tenant.toString(), Instant.EPOCH, actor, type, body);
   }
 
-  private List<AuditEvent> appendAll(Tx tx, List<AuditEntry> drafts) throws SQLException {
+  private List<AuditEvent> appendAll(Tx tx, List<AuditEntry> drafts, List<Tx.Update> alongside) throws SQLException {
     Locked locked = lockHeadAndKey(tx);
     Head head = locked.head();
     AuditSigner signer = identity.signerFor(tx, locked.activeKeyId());
@@ -185,12 +185,24 @@ public final class AuditLog {
     } catch (CoreException e) {
       throw new StoreException("audit_append_failed", "cannot seal audit event: " + e.getMessage(), e);
     }
-    insert(tx, events);
-    TreeNodes.insert(tx, nodes);
-    int moved = tx.update(
+    // One round trip for the rest: the events, the completed subtrees, the head (which may move
+    // only onto a stored event, so it goes after them) and the callers' work alongside.
+    List<Tx.Update> updates = new ArrayList<>();
+    updates.add(insertion(tx, events));
+    TreeNodes.insertion(tx, nodes).ifPresent(updates::add);
+    updates.add(Tx.Update.of(
         "update audit_heads set seq = ?, hash = ?, frontier = ?, last_ts = ? where tenant_id = ? and seq = ?",
-        seq, prev.bytes(), concat(range.frontier()), ts, tx.tenant(), head.seq());
-    if (moved != 1) {
+        seq, prev.bytes(), concat(range.frontier()), ts, tx.tenant(), head.seq()));
+    int headAt = updates.size() - 1;
+    updates.addAll(alongside);
+    int[] counts = tx.updateAll(updates);
+    if (counts[0] != events.size()) {
+      throw new StoreException("audit_append_failed", "the database stored a different number of audit events");
+    }
+    if (headAt == 2 && counts[1] != nodes.size()) {
+      throw new StoreException("audit_append_failed", "the database stored a different number of audit tree nodes");
+    }
+    if (counts[headAt] != 1) {
       throw new StoreException("audit_append_failed", "the audit chain head moved under its lock");
     }
     return events;
@@ -201,7 +213,7 @@ public final class AuditLog {
    * a round of trigger set-up each, which made a batch of 50 events cost tens of milliseconds.
    * Rows go in seq order, so the chain trigger finds each event's predecessor already stored.
    */
-  private static void insert(Tx tx, List<AuditEvent> events) throws SQLException {
+  private static Tx.Update insertion(Tx tx, List<AuditEvent> events) throws SQLException {
     int n = events.size();
     Long[] seqs = new Long[n];
     String[] actors = new String[n];
@@ -227,27 +239,15 @@ public final class AuditLog {
     }
     AuditEvent first = events.getFirst();
     java.sql.Connection c = tx.connection();
-    try (PreparedStatement st = c.prepareStatement(
+    return Tx.Update.of(
         "insert into audit_events (" + EVENT_COLUMNS + ", agent_id, provider_id)"
             + " select ?, r.seq, ?, r.actor, r.type, r.body, r.prev_hash, r.hash, ?, r.sig, r.agent_id, r.provider_id"
             + " from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::bytea[], ?::bytea[], ?::text[], ?::text[])"
-            + " as r(seq, actor, type, body, prev_hash, hash, sig, agent_id, provider_id) order by r.seq")) {
-      st.setObject(1, java.util.UUID.fromString(first.tenantId()));
-      st.setObject(2, first.ts().atOffset(ZoneOffset.UTC));
-      st.setString(3, first.keyId());
-      st.setArray(4, c.createArrayOf("bigint", seqs));
-      st.setArray(5, c.createArrayOf("text", actors));
-      st.setArray(6, c.createArrayOf("text", types));
-      st.setArray(7, c.createArrayOf("text", bodies));
-      st.setArray(8, c.createArrayOf("bytea", prevHashes));
-      st.setArray(9, c.createArrayOf("bytea", hashes));
-      st.setArray(10, c.createArrayOf("bytea", sigs));
-      st.setArray(11, c.createArrayOf("text", agents));
-      st.setArray(12, c.createArrayOf("text", providers));
-      if (st.executeUpdate() != n) {
-        throw new StoreException("audit_append_failed", "the database stored a different number of audit events");
-      }
-    }
+            + " as r(seq, actor, type, body, prev_hash, hash, sig, agent_id, provider_id) order by r.seq",
+        java.util.UUID.fromString(first.tenantId()), first.ts(), first.keyId(),
+        c.createArrayOf("bigint", seqs), c.createArrayOf("text", actors), c.createArrayOf("text", types),
+        c.createArrayOf("text", bodies), c.createArrayOf("bytea", prevHashes), c.createArrayOf("bytea", hashes),
+        c.createArrayOf("bytea", sigs), c.createArrayOf("text", agents), c.createArrayOf("text", providers));
   }
 
   private static @Nullable String topLevelText(JsonNode body, String field) {
@@ -360,13 +360,8 @@ public final class AuditLog {
 
     private void commit(List<Pending> batch) {
       try {
-        List<AuditEvent> events = db.inTenant(tenant, tx -> {
-          List<AuditEvent> appended = appendAll(tx, batch.stream().map(p -> p.entry).toList());
-          for (Pending p : batch) {
-            p.alongside.run(tx);
-          }
-          return appended;
-        });
+        List<AuditEvent> events = db.inTenant(tenant, tx -> appendAll(tx, batch.stream().map(p -> p.entry).toList(),
+            batch.stream().flatMap(p -> p.alongside.stream()).toList()));
         for (int i = 0; i < batch.size(); i++) {
           batch.get(i).result.complete(events.get(i));
         }
@@ -380,12 +375,12 @@ public final class AuditLog {
 
   private static final class Pending {
     final AuditEntry entry;
-    final TxCallback<?> alongside;
+    final List<Tx.Update> alongside;
     final CompletableFuture<AuditEvent> result = new CompletableFuture<>();
 
-    Pending(AuditEntry entry, TxCallback<?> alongside) {
+    Pending(AuditEntry entry, List<Tx.Update> alongside) {
       this.entry = entry;
-      this.alongside = alongside;
+      this.alongside = List.copyOf(alongside);
     }
 
     /** Waits until the batch holding this entry committed or failed. */

@@ -1,5 +1,6 @@
 package dev.agentwarden.store;
 
+import dev.agentwarden.core.id.TenantId;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -14,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Budgets of the model proxy and the usage counted against them, per scope: the whole tenant or
@@ -117,10 +119,21 @@ public final class ModelBudgets {
 
   /** Adds the tokens and spend of a finished call to each scope, in one statement. */
   public static void record(Tx tx, List<String> scopes, Instant at, long tokens, long spendMicros) throws SQLException {
-    if (scopes.isEmpty()) {
-      return;
+    if (!scopes.isEmpty()) {
+      tx.updateAll(List.of(recording(tx.tenant(), scopes, at, tokens, spendMicros)));
     }
-    List<Object> args = new ArrayList<>();
+  }
+
+  /**
+   * The statement of {@link #record}, for a caller that sends it with others (the audit record
+   * of the call, {@link AuditLog#append(TenantId, String, dev.agentwarden.core.audit.AuditEventType,
+   * com.fasterxml.jackson.databind.node.ObjectNode, List)}).
+   */
+  public static Tx.Update recording(TenantId tenant, List<String> scopes, Instant at, long tokens, long spendMicros) {
+    if (scopes.isEmpty()) {
+      throw new IllegalArgumentException("no scope to record usage in");
+    }
+    List<@Nullable Object> args = new ArrayList<>();
     StringBuilder values = new StringBuilder();
     for (String scope : scopes) {
       for (Object[] period : periods(at)) {
@@ -128,11 +141,11 @@ public final class ModelBudgets {
           continue;
         }
         values.append(values.isEmpty() ? "" : ", ").append("(?, ?, ?, ?, 0, ?, ?)");
-        args.addAll(List.of(tx.tenant(), scope, period[0], period[1], tokens, spendMicros));
+        args.addAll(List.of(tenant, scope, period[0], period[1], tokens, spendMicros));
       }
     }
-    tx.update("insert into model_usage (tenant_id, scope, period, period_start, requests, tokens, spend_micros)"
-        + " values " + values + CONFLICT, args.toArray());
+    return new Tx.Update("insert into model_usage (tenant_id, scope, period, period_start, requests, tokens, spend_micros)"
+        + " values " + values + CONFLICT, args);
   }
 
   private static final String CONFLICT = " on conflict (tenant_id, scope, period, period_start) do update set"

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -49,10 +50,10 @@ final class TreeNodes implements MerkleTree.PerfectSubtrees {
     this.blocks = blocks;
   }
 
-  /** Writes the subtrees an append completed, in the append's transaction. */
-  static void insert(Tx tx, List<Node> completed) throws SQLException {
+  /** The statement that writes the subtrees an append completed, in the append's transaction. */
+  static Optional<Tx.Update> insertion(Tx tx, List<Node> completed) throws SQLException {
     if (completed.isEmpty()) {
-      return;
+      return Optional.empty();
     }
     int n = completed.size();
     Integer[] levels = new Integer[n];
@@ -64,13 +65,10 @@ final class TreeNodes implements MerkleTree.PerfectSubtrees {
       hashes[i] = completed.get(i).hash().bytes();
     }
     Connection c = tx.connection();
-    int stored = tx.update(
+    return Optional.of(Tx.Update.of(
         "insert into audit_tree_nodes (tenant_id, level, idx, hash)"
             + " select ?, r.level::smallint, r.idx, r.hash from unnest(?::int[], ?::bigint[], ?::bytea[]) as r(level, idx, hash)",
-        tx.tenant(), c.createArrayOf("int4", levels), c.createArrayOf("int8", indexes), c.createArrayOf("bytea", hashes));
-    if (stored != n) {
-      throw new StoreException("audit_append_failed", "the database stored a different number of audit tree nodes");
-    }
+        tx.tenant(), c.createArrayOf("int4", levels), c.createArrayOf("int8", indexes), c.createArrayOf("bytea", hashes)));
   }
 
   /**

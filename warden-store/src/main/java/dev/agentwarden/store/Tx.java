@@ -114,6 +114,59 @@ public final class Tx {
     }
   }
 
+  /** One INSERT/UPDATE/DELETE for {@link #updateAll}. */
+  public record Update(String sql, List<@Nullable Object> args) {
+    public Update {
+      java.util.Objects.requireNonNull(sql, "sql");
+      args = java.util.Collections.unmodifiableList(new ArrayList<>(args));
+    }
+
+    public static Update of(String sql, @Nullable Object... args) {
+      return new Update(sql, java.util.Arrays.asList(args));
+    }
+  }
+
+  /**
+   * Runs {@code updates} in order in one round trip to the database (each a statement of its
+   * own, so each sees what the ones before it wrote); returns the number of rows each touched.
+   * The first failure stops the rest and fails the transaction.
+   */
+  public int[] updateAll(List<Update> updates) throws SQLException {
+    if (updates.isEmpty()) {
+      return new int[0];
+    }
+    boolean withTenant = tenantPending;
+    StringBuilder sql = new StringBuilder(withTenant ? Database.SET_TENANT + ";\n" : "");
+    List<@Nullable Object> args = new ArrayList<>();
+    for (int i = 0; i < updates.size(); i++) {
+      sql.append(i == 0 ? "" : ";\n").append(updates.get(i).sql());
+      args.addAll(updates.get(i).args());
+    }
+    try (PreparedStatement st = connection.prepareStatement(sql.toString())) {
+      int first = 1;
+      if (withTenant) {
+        st.setString(first++, tenant.value().toString());
+      }
+      for (int i = 0; i < args.size(); i++) {
+        bind(st, first + i, args.get(i));
+      }
+      boolean rows = st.execute();
+      if (withTenant) {
+        tenantPending = false;
+        rows = st.getMoreResults();
+      }
+      int[] counts = new int[updates.size()];
+      for (int i = 0; i < counts.length; i++) {
+        if (rows) {
+          throw new StoreException("internal", "an update statement returned rows");
+        }
+        counts[i] = st.getUpdateCount();
+        rows = st.getMoreResults();
+      }
+      return counts;
+    }
+  }
+
   public <T extends @Nullable Object> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
     boolean withTenant = tenantPending;
     try (PreparedStatement st = prepare(sql, withTenant, args);
@@ -187,7 +240,7 @@ public final class Tx {
     }
   }
 
-  private static void bind(PreparedStatement st, int index, Object arg) throws SQLException {
+  private static void bind(PreparedStatement st, int index, @Nullable Object arg) throws SQLException {
     Object value = arg instanceof Optional<?> opt ? opt.orElse(null) : arg;
     switch (value) {
       case null -> st.setNull(index, Types.NULL);

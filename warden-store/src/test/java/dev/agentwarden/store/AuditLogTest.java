@@ -196,23 +196,24 @@ class AuditLogTest {
   void workAlongsideAnEvent_isStoredWithIt_orNeither() {
     java.time.Instant at = java.time.Instant.parse("2026-11-23T10:00:00Z");
     log.append(a, "system", AuditEventType.MODEL_CALLED, body(0),
-        tx -> {
-          ModelBudgets.record(tx, List.of(ModelBudgets.TENANT), at, 42, 7);
-          return null;
-        });
+        List.of(ModelBudgets.recording(a, List.of(ModelBudgets.TENANT), at, 42, 7)));
     assertThat(log.size(a)).isEqualTo(1);
     assertThat(db.inTenant(a, tx -> ModelBudgets.usage(tx, ModelBudgets.TENANT, at)).tokensToday()).isEqualTo(42);
 
-    assertThatThrownBy(() -> log.append(a, "system", AuditEventType.MODEL_CALLED, body(1), tx -> {
-      ModelBudgets.record(tx, List.of(ModelBudgets.TENANT), at, 1000, 7);
-      return tx.update("update no_such_table set x = 1");
-    })).isInstanceOf(StoreException.class)
+    assertThatThrownBy(() -> log.append(a, "system", AuditEventType.MODEL_CALLED, body(1), List.of(
+        ModelBudgets.recording(a, List.of(ModelBudgets.TENANT), at, 1000, 7),
+        Tx.Update.of("update no_such_table set x = 1")))).isInstanceOf(StoreException.class)
         .extracting(x -> ((StoreException) x).code()).isEqualTo("audit_append_failed");
     assertThat(log.size(a)).as("the event failed with its work").isEqualTo(1);
     assertThat(db.inTenant(a, tx -> ModelBudgets.usage(tx, ModelBudgets.TENANT, at)).tokensToday())
         .as("the work failed with its event").isEqualTo(42);
-    assertThat(db.inTenant(b, tx -> ModelBudgets.usage(tx, ModelBudgets.TENANT, at)).tokensToday())
-        .as("the work ran in the event's tenant only").isZero();
+    assertThat(db.inTenant(b, tx -> ModelBudgets.usage(tx, ModelBudgets.TENANT, at)).tokensToday()).isZero();
+    // Work naming another tenant's rows is stopped by row-level security, and the event with it.
+    assertThatThrownBy(() -> log.append(a, "system", AuditEventType.MODEL_CALLED, body(2),
+        List.of(ModelBudgets.recording(b, List.of(ModelBudgets.TENANT), at, 5, 5))))
+        .isInstanceOf(StoreException.class);
+    assertThat(log.size(a)).isEqualTo(1);
+    assertThat(db.inTenant(b, tx -> ModelBudgets.usage(tx, ModelBudgets.TENANT, at)).tokensToday()).isZero();
   }
 
   @Test
