@@ -159,6 +159,31 @@ class CredentialBrokerTest {
   }
 
   @Test
+  void sealedKeysReleasedInARow_openTheDataKeyOnce_andARotatedKeysetIsOpenedAnew() {
+    providers.create(tenant, new ProviderRegistry.NewProvider("rowed", "openai_compatible",
+        "http://api.upstream.test/v1", Optional.empty(), Optional.of(new SecretRef("upstream")), List.of(), true));
+    dev.agentwarden.store.Provider provider = providers.requireEnabled(tenant, "rowed");
+    unwraps.set(0);
+    int afterFirst = 0;
+    for (int i = 0; i < 3; i++) {
+      CredentialBroker.Brokering b = db.inTenant(tenant, tx -> broker.provider(tx, provider));
+      // The upstream echoes the key it got: scrubbed to its reference only if it was the secret.
+      assertThat(new String(b.scrub(send(b, "api.upstream.test")).body(), UTF_8)).contains("[vault://upstream]");
+      afterFirst = i == 0 ? unwraps.get() : afterFirst;
+    }
+    assertThat(afterFirst).as("the first release opened the data key").isPositive();
+    assertThat(unwraps.get()).as("the next two found it opened").isEqualTo(afterFirst);
+
+    vault.rotateDataKey(tenant);
+    int beforeRotatedRelease = unwraps.get();
+    CredentialBroker.Brokering b = db.inTenant(tenant, tx -> broker.provider(tx, provider));
+    EgressResponse seen = send(b, "api.upstream.test");
+    assertThat(new String(b.scrub(seen).body(), UTF_8)).as("the re-encrypted secret still decrypts")
+        .contains("[vault://upstream]");
+    assertThat(unwraps.get()).as("a rotated keyset is never served from what was opened before").isGreaterThan(beforeRotatedRelease);
+  }
+
+  @Test
   void destinationDeniedByPolicy_neverReachesTheVault() {
     unwraps.set(0);
     CredentialBroker.Brokering b = broker.secret(tenant, new SecretRef("upstream"));

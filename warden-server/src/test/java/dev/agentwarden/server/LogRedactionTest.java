@@ -29,4 +29,25 @@ class LogRedactionTest {
     String once = LogRedaction.redact("token=abcdefghijklmnop");
     assertThat(LogRedaction.redact(once)).isEqualTo(once);
   }
+
+  @Test
+  void theCheapPatterns_maskEachKind_whateverItsCase_andKeepTheNameOfAKeyedValue() {
+    String[][] cases = {
+      {"key=wdn_abcdefgh12345678 x", "wdn_abcdefgh12345678"},
+      {"h=BeArEr abcdefghijklmnop", "abcdefghijklmnop"},
+      {"{\"Api-Key\": \"q9w8e7r6t5\"}", "q9w8e7r6t5"},
+      {"PASSWORD = hunter2hunter2", "hunter2hunter2"},
+      {"Authorization:xyzw1234", "xyzw1234"},
+      {"id sk-ABCDEFGHIJKLMNOPqrstuv end", "sk-ABCDEFGHIJKLMNOPqrstuv"},
+      {"AKIAABCDEFGHIJKLMNOP", "AKIAABCDEFGHIJKLMNOP"},
+      {"ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+      {"-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "MIIB"},
+    };
+    for (String[] c : cases) {
+      assertThat(LogRedaction.redactPatterns(c[0])).as(c[0]).doesNotContain(c[1]).contains("[REDACTED]");
+    }
+    assertThat(LogRedaction.redactPatterns("PASSWORD = hunter2hunter2")).isEqualTo("PASSWORD = [REDACTED]");
+    String clean = "{\"route\":\"/v1/chat/completions\",\"status\":200,\"tenant\":\"0f1e\",\"ms\":3}";
+    assertThat(LogRedaction.redactPatterns(clean)).isSameAs(clean);
+  }
 }

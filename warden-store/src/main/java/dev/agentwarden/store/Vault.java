@@ -65,6 +65,21 @@ public final class Vault {
   private final KeyEncryptionKey primary;
   private final Map<String, KeyEncryptionKey> keks;
   private final TenantKeyProvider tenantKeys;
+  /**
+   * Data keys opened for brokering, by tenant and exact wrapped keyset, for a few seconds: a
+   * model call then skips reading the tenant key and unwrapping. An entry is found only with the
+   * wrapped keyset read from the database in the call's own transaction, so a rotated or purged
+   * keyset never finds one; entries expire after {@link #OPENED_FOR_NANOS}.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<OpenedKey, Opened> opened =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final long OPENED_FOR_NANOS = 5_000_000_000L;
+  private static final int MAX_OPENED = 1_000;
+
+  private record OpenedKey(TenantId tenant, WrappedKeyset keyset) {}
+
+  private record Opened(TenantCipher cipher, long at) {}
 
   private Vault(Database db, KeyEncryptionKey primary, Map<String, KeyEncryptionKey> keks, TenantKeyProvider tenantKeys) {
     this.db = db;
@@ -291,8 +306,25 @@ public final class Vault {
     WrappedKeyset dataKey = currentKeyset(tx, false);
     TenantId tenant = tx.tenant();
     // Released at egress: the tenant key comes from the key directory (or KMS), not the database.
-    return new SealedSecret(row.meta(), row.ciphertext(),
-        () -> TenantKeys.open(tenant, dataKey, wrappingKey(tenant, dataKey)));
+    return new SealedSecret(row.meta(), row.ciphertext(), () -> openForBrokering(tenant, dataKey));
+  }
+
+  private TenantCipher openForBrokering(TenantId tenant, WrappedKeyset dataKey) {
+    long now = System.nanoTime();
+    OpenedKey k = new OpenedKey(tenant, dataKey);
+    Opened o = opened.get(k);
+    if (o != null && now - o.at() < OPENED_FOR_NANOS) {
+      return o.cipher();
+    }
+    TenantCipher cipher = TenantKeys.open(tenant, dataKey, wrappingKey(tenant, dataKey));
+    if (opened.size() >= MAX_OPENED) {
+      opened.values().removeIf(x -> now - x.at() >= OPENED_FOR_NANOS);
+      if (opened.size() >= MAX_OPENED) {
+        opened.clear();
+      }
+    }
+    opened.put(k, new Opened(cipher, now));
+    return cipher;
   }
 
   static void requireAllowedHost(VaultSecret meta, String destinationHost) {
@@ -561,6 +593,7 @@ public final class Vault {
       TenantKeyDestructions.request(tx, id);
       tx.afterCommit(() -> destroyTenantKey(id));
     }
+    tx.afterCommit(() -> opened.keySet().removeIf(k -> k.tenant().equals(tenant)));
     tx.actAs(scope);
     return ws.map(WrappedKeyset::kekId);
   }
