@@ -40,7 +40,8 @@ final class Completions {
     this.gateway = gateway;
   }
 
-  McpGateway.CallOutcome complete(TenantId tenant, Agent agent, JsonNode params) {
+  /** Completes for {@code agent} in the MCP session {@code sessionId} (whose log level applies to the upstream's logs meanwhile). */
+  McpGateway.CallOutcome complete(TenantId tenant, String sessionId, Agent agent, JsonNode params) {
     String actor = "agent:" + agent.name();
     JsonNode ref = params.path("ref");
     JsonNode argument = params.path("argument");
@@ -108,7 +109,8 @@ final class Completions {
     body.put(prompt ? "prompt" : "resource", exposed);
     JsonNode result;
     try (UpstreamClient upstream = UpstreamClient.connect(gateway.callEgress(tenant, server.get()), server.get().url())) {
-      result = upstream.rpc("completion/complete", upstreamParams);
+      result = gateway.rpcRelayingLogs(upstream, tenant, sessionId, server.get().name(), "completion/complete",
+          upstreamParams);
     } catch (UpstreamClient.UpstreamRpcError e) {
       body.put("outcome", "upstream_error");
       int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;

@@ -421,7 +421,7 @@ public final class McpEndpoint {
           ? reply(response(id, gateway.readResource(tenant, keyId, session.get().id, agent.get(),
               msg.path("params").path("uri").textValue())))
           : reply(error(id, -32602, "Invalid params: uri is required"));
-      case "completion/complete" -> reply(response(id, completions.complete(tenant, agent.get(), msg.path("params"))));
+      case "completion/complete" -> reply(response(id, completions.complete(tenant, session.get().id, agent.get(), msg.path("params"))));
       case "logging/setLevel" -> {
         Optional<LogLevel> level = LogLevel.parse(msg.path("params").path("level").asText(""));
         if (level.isEmpty()) {

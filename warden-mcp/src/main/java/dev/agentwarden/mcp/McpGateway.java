@@ -952,7 +952,8 @@ public final class McpGateway {
     if (refused.isPresent()) {
       return refused.get();
     }
-    return forwardContent(tenant, agent, server.get(), RESOURCES, "resources/read", params, Map.of("resource", exposedUri), r -> {
+    return forwardContent(tenant, sessionId, agent, server.get(), RESOURCES, "resources/read", params,
+        Map.of("resource", exposedUri), r -> {
       List<ObjectNode> texts = new ArrayList<>();
       for (JsonNode c : r.path("contents")) {
         if (c.isObject()) {
@@ -1054,7 +1055,8 @@ public final class McpGateway {
     if (!args.isEmpty()) {
       params.set("arguments", args);
     }
-    return forwardContent(tenant, agent, server.get(), PROMPTS, "prompts/get", params, Map.of("prompt", exposedName), r -> {
+    return forwardContent(tenant, sessionId, agent, server.get(), PROMPTS, "prompts/get", params,
+        Map.of("prompt", exposedName), r -> {
       List<ObjectNode> texts = new ArrayList<>();
       for (JsonNode m : r.path("messages")) {
         textOf(m.path("content"), texts);
@@ -1123,8 +1125,9 @@ public final class McpGateway {
     });
   }
 
-  private CallOutcome forwardContent(TenantId tenant, Agent agent, McpServer server, String kind, String method,
-      ObjectNode params, Map<String, String> what, java.util.function.Function<JsonNode, List<ObjectNode>> texts) {
+  private CallOutcome forwardContent(TenantId tenant, String sessionId, Agent agent, McpServer server, String kind,
+      String method, ObjectNode params, Map<String, String> what,
+      java.util.function.Function<JsonNode, List<ObjectNode>> texts) {
     String actor = "agent:" + agent.name();
     TrustSubject subject = TrustSubject.tool(server.name(), kind);
     Map<String, Object> body = new LinkedHashMap<>();
@@ -1134,7 +1137,7 @@ public final class McpGateway {
     JsonNode result;
     try (UpstreamClient upstream = UpstreamClient.connect(egress(tenant, server.authRef().map(SecretRef::parse), CALL_TIMEOUT),
         server.url())) {
-      result = upstream.rpc(method, params);
+      result = rpcRelayingLogs(upstream, tenant, sessionId, server.name(), method, params);
     } catch (UpstreamClient.UpstreamRpcError e) {
       trust.record(tenant, subject, EvidenceKind.ERROR, "rpc_error " + e.rpcCode());
       body.put("outcome", "upstream_error");
@@ -1434,6 +1437,26 @@ public final class McpGateway {
   /** Where upstream log messages of agents' sessions go (the endpoint, which holds the sessions). */
   void onUpstreamLog(LogListener listener) {
     this.logs = listener;
+  }
+
+  /**
+   * Sends one request for an agent session; the log messages the upstream sends meanwhile go to
+   * the session, when it asked for a level (which the upstream is then asked for too).
+   */
+  JsonNode rpcRelayingLogs(UpstreamClient upstream, TenantId tenant, String sessionId, String server, String method,
+      JsonNode params) {
+    Optional<LogLevel> level = logs.level(tenant, sessionId);
+    if (level.isEmpty()) {
+      return upstream.rpc(method, params);
+    }
+    if (upstream.offers("logging")) {
+      setLevel(upstream, level.get());
+    }
+    return upstream.rpc(method, params, n -> {
+      if (LogRelay.METHOD.equals(n.path("method").asText())) {
+        logs.log(tenant, sessionId, server, n, upstream.sessionId().stream().toList());
+      }
+    });
   }
 
   /**

@@ -213,6 +213,11 @@ final class UpstreamClient implements AutoCloseable {
     return request(method, params);
   }
 
+  /** As {@link #rpc(String, JsonNode)}; notifications the upstream sends on the response stream go to {@code notifications}. */
+  JsonNode rpc(String method, JsonNode params, java.util.function.Consumer<JsonNode> notifications) {
+    return request(method, params, notifications);
+  }
+
   /** Calls a tool; returns the upstream's CallToolResult (which may itself say isError). */
   JsonNode callTool(String name, JsonNode arguments) {
     return callTool(name, arguments, Optional.empty(), n -> { });

@@ -126,6 +126,29 @@ class McpSubscriptionLoggingCompletionTest {
   }
 
   @Test
+  void logsAnUpstreamSendsWhileAReadOrACompletionRuns_reachTheSession_onceItSetALevel() throws Exception {
+    registered("reads", "");
+    McpGatewayTest.Client c = new McpGatewayTest.Client(gw, agentKey("reader", "\"reads/@prompts\",\"reads/@resources\""));
+    try (SseLines stream = agentStream(c)) {
+      // Before a level is set nothing is relayed, so the first event is the read after it.
+      assertThat(c.rpc("resources/read", "{\"uri\":\"reads+test://config\"}").path("result").isObject()).isTrue();
+      assertThat(c.rpc("logging/setLevel", "{\"level\":\"info\"}").path("result").isObject()).isTrue();
+      assertThat(c.rpc("resources/read", "{\"uri\":\"reads+test://config\"}").path("result").isObject()).isTrue();
+      JsonNode read = nextEvent(stream);
+      assertThat(read.path("params").path("level").asText()).isEqualTo("notice");
+      assertThat(read.path("params").path("logger").asText()).isEqualTo("reads");
+      assertThat(read.path("params").path("data").asText()).isEqualTo("read test://config");
+
+      JsonNode done = c.rpc("completion/complete", "{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"reads__greet\"},"
+          + "\"argument\":{\"name\":\"who\",\"value\":\"a\"}}");
+      assertThat(done.path("result").path("completion").path("values").toString()).contains("alice");
+      JsonNode completing = nextEvent(stream);
+      // The upstream named its own session; the gateway masks it.
+      assertThat(completing.path("params").path("data").asText()).isEqualTo("completing for [upstream session]");
+    }
+  }
+
+  @Test
   void logging_relaysUpstreamLogsAtTheSessionsLevel_redacted_injectionsWithheld_andNothingBeforeALevelIsSet() throws Exception {
     TestUpstream u = registered("logs", "");
     McpGatewayTest.Client c = new McpGatewayTest.Client(gw, agentKey("logger", "\"logs/echo\""));
