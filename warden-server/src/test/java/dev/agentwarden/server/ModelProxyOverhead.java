@@ -154,23 +154,20 @@ public final class ModelProxyOverhead {
         .timeout(Duration.ofSeconds(30)).build();
     phases.put("HTTP round trip to the gateway: GET /v1/me (key from cache, no database)",
         () -> client.send(me, HttpResponse.BodyHandlers.ofString()));
-    phases.put("empty tenant transaction (set tenant, commit)", () -> db.inTenant(tenant, tx -> null));
-    phases.put("admission (versions, budgets counted)", () -> db.inTenant(tenant, tx -> {
+    dev.agentwarden.store.Provider provider = gw.gateway().providers().requireEnabled(tenant, "up");
+    CredentialBroker broker = gw.gateway().credentials();
+    phases.put("one-statement tenant transaction (tenant context sent with the statement, commit)",
+        () -> db.inTenant(tenant, tx -> tx.queryOne("select 1", rs -> rs.getInt(1))));
+    phases.put("admission (versions, budgets counted, provider key sealed)", () -> db.inTenant(tenant, tx -> {
       ModelCallState.read(tx, token.keyId(), "default", java.time.Instant.EPOCH);
-      return ModelBudgets.admit(tx, budgets, Instant.now());
+      ModelBudgets.admit(tx, budgets, Instant.now());
+      return broker.provider(tx, provider);
     }));
-    phases.put("key release (egress: provider check, decrypt)",
-        () -> gw.gateway().providers().broker(tenant, "up", "127.0.0.1"));
-    phases.put("usage (tokens and spend, one statement)", () -> db.inTenant(tenant, tx -> {
-      ModelBudgets.record(tx, scopes, Instant.now(), 18, 10);
-      return null;
-    }));
-    phases.put("model.called audit append (group commit, durable)",
-        () -> gw.gateway().audit().append(tenant, "agent:" + state.agentId(), AuditEventType.MODEL_CALLED, record));
-    phases.put("usage and the audit append in one transaction (not used)", () -> db.inTenant(tenant, tx -> {
-      ModelBudgets.record(tx, scopes, Instant.now(), 18, 10);
-      return gw.gateway().audit().append(tx, "agent:" + state.agentId(), AuditEventType.MODEL_CALLED, record);
-    }));
+    dev.agentwarden.store.SealedSecret sealed = db.inTenant(tenant, tx -> gw.gateway().vault().seal(tx, provider.secret()));
+    phases.put("key release in egress (host check, decrypt; no database)", () -> sealed.release("127.0.0.1"));
+    phases.put("model.called audit append with its usage (group commit, durable)",
+        () -> gw.gateway().audit().append(tenant, "agent:" + state.agentId(), AuditEventType.MODEL_CALLED, record,
+            List.of(ModelBudgets.recording(tenant, scopes, Instant.now(), 18, 10))));
     phases.put("guards in memory (injection scan, redaction in, output guard)", () -> {
       scanner.scan(user, EnumSet.of(ScanKind.INJECTION), ContentSource.USER);
       scanner.redactSecrets(user);

@@ -303,7 +303,9 @@ public final class Vault {
   public SealedSecret seal(Tx tx, SecretRef ref) throws SQLException {
     VaultSecrets.Sealed row = VaultSecrets.sealed(tx, ref)
         .orElseThrow(() -> new VaultException("secret_not_found", "no secret " + ref + " in this tenant"));
-    WrappedKeyset dataKey = currentKeyset(tx, false);
+    // The keyset came with the secret; a missing or legacy one takes the usual path.
+    WrappedKeyset dataKey = row.keyset().isPresent() && !isLegacy(row.keyset().get())
+        ? row.keyset().get() : currentKeyset(tx, false);
     TenantId tenant = tx.tenant();
     // Released at egress: the tenant key comes from the key directory (or KMS), not the database.
     return new SealedSecret(row.meta(), row.ciphertext(), () -> openForBrokering(tenant, dataKey));

@@ -1,5 +1,6 @@
 package dev.agentwarden.store;
 
+import dev.agentwarden.core.crypto.WrappedKeyset;
 import dev.agentwarden.core.vault.AllowedHosts;
 import dev.agentwarden.core.vault.Injection;
 import dev.agentwarden.core.vault.SecretRef;
@@ -51,12 +52,23 @@ final class VaultSecrets {
   }
 
   /** A secret's metadata and ciphertext in one read, for {@link Vault#seal}. */
+  /** A secret's metadata and ciphertext with the tenant's wrapped keyset (if any), in one read. */
   static Optional<Sealed> sealed(Tx tx, SecretRef ref) throws SQLException {
-    return tx.queryOne("select " + METADATA + ", ciphertext from vault_secrets where name = ?",
-        rs -> new Sealed(map(rs), rs.getBytes("ciphertext")), ref.name());
+    return tx.queryOne("select " + prefixed("s.") + ", s.ciphertext, k.kek_id, k.keyset from vault_secrets s"
+            + " left join tenant_keys k on k.tenant_id = s.tenant_id where s.name = ?",
+        rs -> {
+          String kekId = rs.getString("kek_id");
+          byte[] keyset = rs.getBytes("keyset");
+          return new Sealed(map(rs), rs.getBytes("ciphertext"), kekId == null || keyset == null
+              ? Optional.empty() : Optional.of(WrappedKeyset.of(kekId, keyset)));
+        }, ref.name());
   }
 
-  record Sealed(VaultSecret meta, byte[] ciphertext) {}
+  private static String prefixed(String alias) {
+    return alias + METADATA.replace(", ", ", " + alias);
+  }
+
+  record Sealed(VaultSecret meta, byte[] ciphertext, Optional<WrappedKeyset> keyset) {}
 
   /** Every (id, ciphertext) of the tenant, locked, for re-encryption after a data-key rotation. */
   static List<Row> allForUpdate(Tx tx) throws SQLException {
