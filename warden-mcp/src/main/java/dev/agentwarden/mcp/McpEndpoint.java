@@ -474,7 +474,7 @@ public final class McpEndpoint {
     }
     sessions.remove(sessionHeader.get());
     end(s);
-    gateway.sessionEnded(tenant, sessionHeader.get());
+    gateway.sessionEnded(tenant, "key:" + keyId, sessionHeader.get());
     return 200;
   }
 

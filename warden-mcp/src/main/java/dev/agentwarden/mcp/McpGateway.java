@@ -1495,9 +1495,19 @@ public final class McpGateway {
     return db.inTenant(tenant, tx -> McpServers.find(tx, serverId));
   }
 
-  /** An agent ended its MCP session: the session allows approvers gave it end with it. */
-  public void sessionEnded(TenantId tenant, String sessionId) {
-    db.inTenant(tenant, tx -> SessionAllows.endSession(tx, sessionHash(sessionId), clock.instant()));
+  /**
+   * An agent ended its MCP session: the session allows approvers gave it end with it, recorded
+   * as {@code session_allow.ended} in the same transaction (fail closed: no record, no end).
+   */
+  public void sessionEnded(TenantId tenant, String actor, String sessionId) {
+    db.inTenant(tenant, tx -> {
+      List<UUID> ended = SessionAllows.endSession(tx, sessionHash(sessionId), clock.instant());
+      if (!ended.isEmpty()) {
+        audit.record(tx, actor, "session_allow.ended", Map.of("reason", "session_ended",
+            "allow_ids", ended.stream().map(UUID::toString).toList()));
+      }
+      return null;
+    });
   }
 
   /** A session is named by the hash of its id, so the database never holds a live session id. */

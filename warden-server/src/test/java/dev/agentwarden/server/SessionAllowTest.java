@@ -157,6 +157,7 @@ class SessionAllowTest {
     JsonNode ended = gw.get("/v1/session-allows?status=ended&agent=ending", approverKey).json().path("data");
     assertThat(ended).hasSize(1);
     assertThat(ended.path(0).path("ended_at").asText()).isNotEmpty();
+    assertThat(audit("session_allow.ended")).contains(ended.path(0).path("id").asText()).contains("session_ended");
     assertThat(gw.get("/v1/session-allows?status=bogus", approverKey).status()).isEqualTo(400);
   }
 

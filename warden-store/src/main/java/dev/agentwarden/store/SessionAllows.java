@@ -75,10 +75,10 @@ public final class SessionAllows {
     return tx.query(sql.toString(), SessionAllows::map, args.toArray());
   }
 
-  /** Ends the allows of the session with this hash; returns how many were active. */
-  public static int endSession(Tx tx, String sessionSha256, Instant at) throws SQLException {
-    return tx.update("update session_allows set ended_at = ? where session_sha256 = ? and revoked_at is null"
-        + " and ended_at is null", at, sessionSha256);
+  /** Ends the allows of the session with this hash; returns the ids of those that were active. */
+  public static List<UUID> endSession(Tx tx, String sessionSha256, Instant at) throws SQLException {
+    return tx.query("update session_allows set ended_at = ? where session_sha256 = ? and revoked_at is null"
+        + " and ended_at is null returning id", rs -> Tx.uuid(rs, "id"), at, sessionSha256);
   }
 
   /** Revokes an active allow; returns false when it was already revoked (or is not there). */

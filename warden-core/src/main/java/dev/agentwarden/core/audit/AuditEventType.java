@@ -38,10 +38,11 @@ public enum AuditEventType {
   SESSION_ALLOW_CREATED("session_allow.created"),
   SESSION_ALLOW_USED("session_allow.used"),
   SESSION_ALLOW_REVOKED("session_allow.revoked"),
-  TRUST_THRESHOLD_CHANGED("trust.threshold_changed");
+  TRUST_THRESHOLD_CHANGED("trust.threshold_changed"),
+  SESSION_ALLOW_ENDED("session_allow.ended");
 
   /** Version of this catalogue; incremented when a type is added. */
-  public static final int CATALOGUE_VERSION = 3;
+  public static final int CATALOGUE_VERSION = 4;
 
   private static final Map<String, AuditEventType> BY_NAME =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(AuditEventType::wireName, Function.identity()));
