@@ -38,18 +38,36 @@ final class Decoders {
         || c == '_' || c == '-';
   }
 
-  /** Runs of at least {@code min} chars accepted by {@code test}, as [start, end) pairs. */
-  private static List<int[]> runs(String text, int min, java.util.function.IntPredicate test) {
+  /** Which ASCII chars a class accepts (every class here is ASCII only): one array read a char. */
+  private static boolean[] asciiClass(java.util.function.IntPredicate test) {
+    boolean[] accepts = new boolean[128];
+    for (char c = 0; c < 128; c++) {
+      accepts[c] = test.test(c);
+    }
+    return accepts;
+  }
+
+  private static final boolean[] BASE64_CHARS = asciiClass(c -> isBase64Char((char) c));
+  /** What a hex payload is written with: digits, escapes and separators. */
+  private static final boolean[] HEX_RUN_CHARS = asciiClass(
+      c -> Character.digit(c, 16) >= 0 || c == 'x' || c == '\\' || c == ' ' || c == ',' || c == ':');
+
+  private static boolean accepts(boolean[] accepts, char c) {
+    return c < 128 && accepts[c];
+  }
+
+  /** Runs of at least {@code min} chars of the class {@code accepts}, as [start, end) pairs. */
+  private static List<int[]> runs(String text, int min, boolean[] accepts) {
     List<int[]> out = new ArrayList<>();
     int n = text.length();
     int i = 0;
     while (i < n) {
-      if (!test.test(text.charAt(i))) {
+      if (!accepts(accepts, text.charAt(i))) {
         i++;
         continue;
       }
       int start = i;
-      while (i < n && test.test(text.charAt(i))) {
+      while (i < n && accepts(accepts, text.charAt(i))) {
         i++;
       }
       if (i - start >= min) {
@@ -61,7 +79,7 @@ final class Decoders {
 
   private static void base64(String text, List<Layer> out) {
     StringBuilder decoded = new StringBuilder();
-    for (int[] run : runs(text, 16, c -> isBase64Char((char) c))) {
+    for (int[] run : runs(text, 16, BASE64_CHARS)) {
       if (decoded.length() >= MAX_LAYER_CHARS) {
         break;
       }
@@ -92,8 +110,7 @@ final class Decoders {
 
   private static void hex(String text, List<Layer> out) {
     // Cheap gate: a hex payload has a long run of hex digits, escapes or separators.
-    if (runs(text, 24, c -> Character.digit(c, 16) >= 0 || c == 'x' || c == '\\' || c == ' ' || c == ',' || c == ':')
-        .stream().noneMatch(r -> countDigits(text, r[0], r[1]) >= 16)) {
+    if (runs(text, 24, HEX_RUN_CHARS).stream().noneMatch(r -> countDigits(text, r[0], r[1]) >= 16)) {
       return;
     }
     Matcher m = HEX.matcher(text);
@@ -193,9 +210,14 @@ final class Decoders {
   private static final List<String> ROT13_HINTS =
       List.of("vtaber", "vafgehpgvba", "cebzcg", "flfgrz", "cerivbhf", "qvfertneq", "sbetrg", "erirny", "cnffjbeq", "frperg", "qryrgr", "rkrphgr");
 
+  /** The hints in one case-insensitive pass, instead of lowering the text and searching it once per hint. */
+  private static final dev.agentwarden.core.scan.internal.KeywordAutomaton ROT13_HINT_SCAN =
+      new dev.agentwarden.core.scan.internal.KeywordAutomaton(ROT13_HINTS);
+
   private static void rot13(String text, List<Layer> out) {
-    String lower = text.toLowerCase(java.util.Locale.ROOT);
-    if (ROT13_HINTS.stream().noneMatch(lower::contains)) {
+    boolean[] hinted = {false};
+    ROT13_HINT_SCAN.scan(text, (keyword, end) -> hinted[0] = true);
+    if (!hinted[0]) {
       return;
     }
     StringBuilder sb = new StringBuilder(text.length());
@@ -216,35 +238,43 @@ final class Decoders {
   }
 
   private static void leet(String text, List<Layer> out) {
-    StringBuilder sb = new StringBuilder(text.length());
+    // Most text has no two substitutions: count first, copy only when there is a layer.
     int substitutions = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      boolean inWord =
-          i > 0 && Character.isLetter(text.charAt(i - 1))
-              || i + 1 < text.length() && Character.isLetter(text.charAt(i + 1));
-      char r = c;
-      if (inWord) {
-        r = switch (c) {
-          case '0' -> 'o';
-          case '1', '!' -> 'i';
-          case '3' -> 'e';
-          case '4', '@' -> 'a';
-          case '5', '$' -> 's';
-          case '7', '+' -> 't';
-          case '8' -> 'b';
-          case '|' -> 'l';
-          default -> c;
-        };
-      }
-      if (r != c) {
+    for (int i = 0; i < text.length() && substitutions < 2; i++) {
+      if (leetAt(text, i) != text.charAt(i)) {
         substitutions++;
       }
-      sb.append(r);
     }
-    if (substitutions >= 2) {
-      out.add(new Layer("leetspeak", sb.toString()));
+    if (substitutions < 2) {
+      return;
     }
+    StringBuilder sb = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      sb.append(leetAt(text, i));
+    }
+    out.add(new Layer("leetspeak", sb.toString()));
+  }
+
+  /** The letter a leetspeak char inside a word stands for; any other char as it is. */
+  private static char leetAt(String text, int i) {
+    char c = text.charAt(i);
+    char r = switch (c) {
+      case '0' -> 'o';
+      case '1', '!' -> 'i';
+      case '3' -> 'e';
+      case '4', '@' -> 'a';
+      case '5', '$' -> 's';
+      case '7', '+' -> 't';
+      case '8' -> 'b';
+      case '|' -> 'l';
+      default -> c;
+    };
+    if (r == c) {
+      return c;
+    }
+    boolean inWord = i > 0 && Character.isLetter(text.charAt(i - 1))
+        || i + 1 < text.length() && Character.isLetter(text.charAt(i + 1));
+    return inWord ? r : c;
   }
 
   /** Mostly printable, with letters and spaces: what an instruction looks like once decoded. */

@@ -219,7 +219,8 @@ final class PatternCatalog {
           Map.entry("roleplay-act-as", "act,pretend,behave,respond,roleplay,role-play,role of,simulat,emulat,impersonat"),
           Map.entry("roleplay-policy", "policy,policies,guideline,filter"),
           Map.entry("roleplay-bypass-safety", "bypass,circumvent,evade,disable,violate,break,ignor"),
-          Map.entry("roleplay-dual-response", "two,2 "),
+          // The noun the pattern requires, not the far more common number before it.
+          Map.entry("roleplay-dual-response", "responses,answers,paragraphs,outputs"),
           Map.entry("roleplay-hypothetical", "hypothetical,fictional,imaginary"),
           Map.entry("roleplay-rules-block", "="),
           Map.entry("roleplay-model-persona", "named,called,known as"),
