@@ -99,4 +99,22 @@ class TlsEgressTest {
       assertThat(s.requests).isEmpty();
     }
   }
+
+  @Test
+  void keptTlsConnection_carriesTheNextRequest_onlyForTheNameItVerified() throws Exception {
+    try (TestServer s = new TestServer(TestServer.text(200, "secure"), serverTls)) {
+      s.requestsPerConnection = 100;
+      EgressClient c = EgressClient.builder(LOCAL).resolver(TABLE).trustStore(clientTrust).reuseConnections("t").build();
+      for (int i = 0; i < 3; i++) {
+        assertThat(new String(c.send(EgressRequest.get("https://egress.test:" + s.port() + "/x")).body(), UTF_8))
+            .isEqualTo("secure");
+      }
+      assertThat(s.connections).as("one handshake for three requests").hasValue(1);
+      assertThat(s.requests).allSatisfy(r -> assertThat(r.sniName()).isEqualTo("egress.test"));
+      // Same address, a name the certificate does not cover: never sent on the verified connection.
+      assertThatThrownBy(() -> c.send(EgressRequest.get("https://wrong.test:" + s.port() + "/x")))
+          .isInstanceOf(EgressException.TlsFailure.class);
+      assertThat(s.requests).hasSize(3);
+    }
+  }
 }
