@@ -107,7 +107,7 @@ final class ScanCommand implements Callable<Integer> {
       switch (format) {
         case text -> text(out, scanned);
         case json -> out.println(json(scanned));
-        case sarif -> out.println(sarif(scanned, scanner));
+        case sarif -> out.println(sarif(scanned));
       }
     }
     out.flush();
@@ -187,7 +187,7 @@ final class ScanCommand implements Callable<Integer> {
     return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
   }
 
-  private static String sarif(List<Scanned> scanned, ContentScanner scanner) throws IOException {
+  private static String sarif(List<Scanned> scanned) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode root = mapper.createObjectNode();
     root.put("$schema", "https://json.schemastore.org/sarif-2.1.0.json");

@@ -44,7 +44,7 @@ public final class InjectionScanner {
       evidence.add(-1, Family.OBFUSCATION, f.ruleId(), w);
     }
     String normalised = UnicodeScanner.normalise(input);
-    scanLayer(normalised, "text", 0, evidence, true);
+    scanLayer(normalised, "text", 0, evidence);
     return evidence.result();
   }
 
@@ -87,7 +87,7 @@ public final class InjectionScanner {
     return List.copyOf(all);
   }
 
-  private static void scanLayer(String text, String layer, int depth, Evidence evidence, boolean top) {
+  private static void scanLayer(String text, String layer, int depth, Evidence evidence) {
     int[] bounds = sentenceBounds(text);
     int sentences = bounds.length / 2;
     int base = evidence.sentenceCount();
@@ -138,7 +138,7 @@ public final class InjectionScanner {
       }
       boolean before = evidence.families.contains(Family.OBFUSCATION);
       int count = evidence.hits();
-      scanLayer(UnicodeScanner.normalise(decoded.text()), decoded.encoding(), depth + 1, evidence, false);
+      scanLayer(UnicodeScanner.normalise(decoded.text()), decoded.encoding(), depth + 1, evidence);
       if (evidence.hits() > count && !before && !decoded.encoding().equals("leetspeak")) {
         evidence.add(-1, Family.OBFUSCATION, "encoded-" + decoded.encoding(), 0.3);
       }
