@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link #admit} counts the request and refuses it in the same transaction when a limit is
  * reached, so concurrent calls of all gateway processes cannot pass a request limit together;
- * tokens and spend are added by {@link #record} when the call ends, so one call in flight can
+ * tokens and spend are added by {@link #recording} when the call ends, so one call in flight can
  * overshoot a token or spend limit by its own size.
  */
 public final class ModelBudgets {
@@ -117,17 +117,10 @@ public final class ModelBudgets {
     return Optional.empty();
   }
 
-  /** Adds the tokens and spend of a finished call to each scope, in one statement. */
-  public static void record(Tx tx, List<String> scopes, Instant at, long tokens, long spendMicros) throws SQLException {
-    if (!scopes.isEmpty()) {
-      tx.updateAll(List.of(recording(tx.tenant(), scopes, at, tokens, spendMicros)));
-    }
-  }
-
   /**
-   * The statement of {@link #record}, for a caller that sends it with others (the audit record
-   * of the call, {@link AuditLog#append(TenantId, String, dev.agentwarden.core.audit.AuditEventType,
-   * com.fasterxml.jackson.databind.node.ObjectNode, List)}).
+   * The statement that adds the tokens and spend of a finished call to each scope, sent with the
+   * call's audit record ({@link AuditLog#append(TenantId, String, dev.agentwarden.core.audit.AuditEventType,
+   * com.fasterxml.jackson.databind.node.ObjectNode, List)}), so usage and record commit together.
    */
   public static Tx.Update recording(TenantId tenant, List<String> scopes, Instant at, long tokens, long spendMicros) {
     if (scopes.isEmpty()) {

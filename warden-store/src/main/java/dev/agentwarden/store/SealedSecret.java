@@ -2,7 +2,6 @@ package dev.agentwarden.store;
 
 import dev.agentwarden.core.crypto.TenantCipher;
 import dev.agentwarden.core.vault.BrokeredSecret;
-import dev.agentwarden.core.vault.SecretRef;
 import dev.agentwarden.core.vault.VaultException;
 import java.util.function.Supplier;
 
@@ -23,10 +22,6 @@ public final class SealedSecret {
     this.meta = meta;
     this.ciphertext = ciphertext.clone();
     this.dataKey = dataKey;
-  }
-
-  public SecretRef ref() {
-    return meta.ref();
   }
 
   /**

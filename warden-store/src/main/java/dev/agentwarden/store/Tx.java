@@ -100,18 +100,7 @@ public final class Tx {
 
   /** Runs an INSERT/UPDATE/DELETE; returns the number of rows touched. */
   public int update(String sql, Object... args) throws SQLException {
-    boolean withTenant = tenantPending;
-    try (PreparedStatement st = prepare(sql, withTenant, args)) {
-      if (!withTenant) {
-        return st.executeUpdate();
-      }
-      st.execute();
-      tenantPending = false;
-      if (st.getMoreResults()) {
-        throw new StoreException("internal", "an update statement returned rows");
-      }
-      return st.getUpdateCount();
-    }
+    return updateAll(List.of(Update.of(sql, args)))[0];
   }
 
   /** One INSERT/UPDATE/DELETE for {@link #updateAll}. */
