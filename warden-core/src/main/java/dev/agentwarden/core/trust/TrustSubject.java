@@ -52,6 +52,10 @@ public record TrustSubject(Kind kind, String name) {
   }
 
   public static TrustSubject tool(String server, String tool) {
+    // The server is what comes before the first '/': one inside it would name another server.
+    if (server.indexOf('/') >= 0) {
+      throw new TrustException("a server name holds no '/'");
+    }
     return new TrustSubject(Kind.TOOL, server + "/" + tool);
   }
 

@@ -108,4 +108,11 @@ class TrustRuleTest {
     assertThatThrownBy(() -> EvidenceKind.fromWire("nope")).hasMessageContaining("nope");
     assertThat(TrustSubject.tool("srv", "echo").server()).hasValue("srv");
   }
+
+  @Test
+  void aToolSubject_namesItsServerUnambiguously() {
+    org.assertj.core.api.Assertions.assertThat(TrustSubject.tool("srv", "a/b").server()).contains("srv");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TrustSubject.tool("a/b", "c"))
+        .isInstanceOf(TrustException.class);
+  }
 }

@@ -110,7 +110,7 @@ final class CandidateChecks {
    * Hex digits written in both cases ({@code acdeFf05b1...}): neither a hex encoding (one case
    * throughout) nor a random base62 token (which would practically always hold letters past
    * {@code f}: a 16-char one stays within hex letters with chance below 10^-7). Typed, not
-   * generated. Only values of 16 chars or more with at least two letters of each case count.
+   * generated. Only values of 16 chars or more with letters of both cases count.
    */
   static boolean isMixedCaseHex(String s) {
     if (s.length() < 16) {

@@ -248,7 +248,10 @@ public final class SecretScanner {
   }
 
   private static boolean isGapChar(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' || c == '\'' || c == '`' || c == '\\' || c == ']';
+    // Every char of the rules' \s (form feed and vertical tab too), so no rule is skipped that
+    // its regex could match.
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\u000B' || c == '"' || c == '\''
+        || c == '`' || c == '\\' || c == ']';
   }
 
   private static boolean isAssignmentOperator(char c) {

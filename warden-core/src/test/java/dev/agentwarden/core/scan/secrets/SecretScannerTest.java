@@ -58,6 +58,9 @@ class SecretScannerTest {
     assertThat(SecretScanner.assignmentFollows("\"github.client_secret\" : x", 7)).isTrue();
     assertThat(SecretScanner.assignmentFollows("if secret != 'x'", 9)).isTrue();
     assertThat(SecretScanner.assignmentFollows("SONAR_TOKEN ?= x", 11)).isTrue();
+    // Form feed and vertical tab are whitespace to the rules' regexes, so to the check too.
+    assertThat(SecretScanner.assignmentFollows("api_key\f= x", 7)).isTrue();
+    assertThat(SecretScanner.assignmentFollows("api_key\u000B= x", 7)).isTrue();
     assertThat(SecretScanner.assignmentFollows("[\"key\", \"value\"]", 5)).isTrue();
     assertThat(SecretScanner.assignmentFollows("token: x", 6)).isTrue();
     assertThat(SecretScanner.assignmentFollows("String key = map.getKey();", 23)).isFalse();
