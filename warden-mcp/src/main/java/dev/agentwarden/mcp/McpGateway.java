@@ -1066,6 +1066,32 @@ public final class McpGateway {
   }
 
   /**
+   * The agent's policy on reading (or subscribing to) {@code qualified} with {@code arguments};
+   * empty when it allows, else the JSON-RPC error (refused and recorded as evidence).
+   */
+  Optional<CallOutcome> contentPolicy(TenantId tenant, Agent agent, McpServer server, String kind, String qualified,
+      JsonNode arguments) {
+    if (agent.policy().isEmpty()) {
+      return Optional.empty();
+    }
+    String actor = "agent:" + agent.name();
+    Optional<Policy> policy = policies.find(tenant, agent.policy().get());
+    if (policy.isEmpty()) {
+      refuse(tenant, actor, qualified, "policy.missing", "the agent's policy '" + agent.policy().get() + "' does not exist");
+      return Optional.of(new CallOutcome.RpcError(CONTENT_DENIED,
+          "denied by policy: the agent's policy '" + agent.policy().get() + "' does not exist"));
+    }
+    ActionDecision d = policy.get().checkTool(agent.name(), qualified, arguments);
+    if (d.allowed()) {
+      return Optional.empty();
+    }
+    refuse(tenant, actor, qualified, d.decision().ruleId(), d.decision().reason());
+    trust.record(tenant, TrustSubject.tool(server.name(), kind), EvidenceKind.POLICY_VIOLATION, d.decision().ruleId());
+    return Optional.of(new CallOutcome.RpcError(CONTENT_DENIED,
+        "denied by policy (" + d.decision().ruleId() + "): " + d.decision().reason()));
+  }
+
+  /**
    * The gate {@code tools/call} runs, for a read of a resource or a prompt ({@code kind}) named
    * {@code qualified} with {@code arguments}: the agent's policy, a secret scan of the arguments,
    * then the approval gate under the agent's rules (which match {@code server/@prompts},
@@ -1076,20 +1102,9 @@ public final class McpGateway {
   private Optional<CallOutcome> contentGate(TenantId tenant, UUID keyId, String sessionId, Agent agent, McpServer server,
       String kind, String qualified, JsonNode arguments, StillReachable reachable) {
     String actor = "agent:" + agent.name();
-    if (agent.policy().isPresent()) {
-      Optional<Policy> policy = policies.find(tenant, agent.policy().get());
-      if (policy.isEmpty()) {
-        refuse(tenant, actor, qualified, "policy.missing", "the agent's policy '" + agent.policy().get() + "' does not exist");
-        return Optional.of(new CallOutcome.RpcError(CONTENT_DENIED,
-            "denied by policy: the agent's policy '" + agent.policy().get() + "' does not exist"));
-      }
-      ActionDecision d = policy.get().checkTool(agent.name(), qualified, arguments);
-      if (!d.allowed()) {
-        refuse(tenant, actor, qualified, d.decision().ruleId(), d.decision().reason());
-        trust.record(tenant, TrustSubject.tool(server.name(), kind), EvidenceKind.POLICY_VIOLATION, d.decision().ruleId());
-        return Optional.of(new CallOutcome.RpcError(CONTENT_DENIED,
-            "denied by policy (" + d.decision().ruleId() + "): " + d.decision().reason()));
-      }
+    Optional<CallOutcome> denied = contentPolicy(tenant, agent, server, kind, qualified, arguments);
+    if (denied.isPresent()) {
+      return denied;
     }
     List<Finding> secrets = scanner.scan(arguments.toString(), Set.of(ScanKind.SECRETS), ContentSource.USER).findings();
     if (!secrets.isEmpty()) {

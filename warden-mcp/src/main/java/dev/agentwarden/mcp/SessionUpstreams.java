@@ -85,6 +85,13 @@ final class SessionUpstreams implements AutoCloseable {
       return new McpGateway.CallOutcome.RpcError(McpGateway.CONTENT_DENIED, "resource " + exposedUri
           + " is quarantined: its identity changed or awaits review by an admin");
     }
+    // Learning when a resource changes is reading it in part: the agent's policy on reads applies.
+    Optional<McpGateway.CallOutcome> denied = gateway.contentPolicy(scope.tenant(), agent, server.get(),
+        McpGateway.RESOURCES, server.get().name() + "/" + McpGateway.RESOURCES,
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("uri", uri));
+    if (denied.isPresent()) {
+      return denied.get();
+    }
     Key key = new Key(scope.sessionId(), server.get().id());
     Link link;
     synchronized (links) {

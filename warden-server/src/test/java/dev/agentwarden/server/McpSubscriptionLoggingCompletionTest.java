@@ -180,6 +180,25 @@ class McpSubscriptionLoggingCompletionTest {
   }
 
   @Test
+  void subscription_isRefusedWhereTheAgentsPolicyRefusesTheRead() throws Exception {
+    TestUpstream u = registered("guarded", "");
+    TestGateway.Reply policy = gw.send("POST", "/v1/policies", tenant.adminKey(), "application/yaml", """
+        name: echo-only-subs
+        tools:
+          allow:
+            - tool: guarded/echo
+        """.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Map.of());
+    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
+    TestGateway.Reply r = gw.post("/v1/agents", tenant.adminKey(), "{\"name\":\"policed-subscriber\",\"issue_key\":true,"
+        + "\"tools\":[\"guarded/@resources\"],\"policy\":\"echo-only-subs\"}");
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    McpGatewayTest.Client c = new McpGatewayTest.Client(gw, r.json().path("key").path("secret").asText());
+    JsonNode refused = c.rpc("resources/subscribe", "{\"uri\":\"guarded+test://config\"}");
+    assertThat(refused.path("error").path("message").asText()).as(refused.toString()).contains("denied by policy");
+    assertThat(u.subscribed).as("nothing was subscribed upstream").isEmpty();
+  }
+
+  @Test
   void subscription_relaysUpdatesOfSubscribedResourcesOnly_andEndsWithTheSession() throws Exception {
     TestUpstream u = registered("subs", ",\"auth\":\"vault://subs-token\"");
     McpGatewayTest.Client c = new McpGatewayTest.Client(gw, agentKey("subscriber", "\"subs/@resources\""));
