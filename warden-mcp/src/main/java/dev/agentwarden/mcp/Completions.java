@@ -113,7 +113,7 @@ final class Completions {
           upstreamParams);
     } catch (UpstreamClient.UpstreamRpcError e) {
       body.put("outcome", "upstream_error");
-      int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
+      int code = e.codeForAgent();
       return gateway.recorded(tenant, actor, body,
           new McpGateway.CallOutcome.RpcError(code, scanner.redactSecrets(String.valueOf(e.getMessage()))));
     } catch (McpException e) {

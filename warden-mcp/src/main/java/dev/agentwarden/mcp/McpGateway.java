@@ -816,7 +816,7 @@ public final class McpGateway {
       String message = scanner.redactSecrets(e.getMessage());
       body.put("outcome", "upstream_error");
       body.put("error", message);
-      int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
+      int code = e.codeForAgent();
       return recorded(tenant, actor, body, new CallOutcome.RpcError(code, message));
     } catch (McpException e) {
       switch (e.code()) {
@@ -1156,7 +1156,7 @@ public final class McpGateway {
     } catch (UpstreamClient.UpstreamRpcError e) {
       trust.record(tenant, subject, EvidenceKind.ERROR, "rpc_error " + e.rpcCode());
       body.put("outcome", "upstream_error");
-      int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
+      int code = e.codeForAgent();
       return recorded(tenant, actor, body, new CallOutcome.RpcError(code, scanner.redactSecrets(e.getMessage())));
     } catch (McpException e) {
       switch (e.code()) {

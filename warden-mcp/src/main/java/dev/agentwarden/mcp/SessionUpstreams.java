@@ -231,7 +231,7 @@ final class SessionUpstreams implements AutoCloseable {
       requests.rpc(method, JsonNodeFactory.instance.objectNode().put("uri", uri));
       return Optional.empty();
     } catch (UpstreamClient.UpstreamRpcError e) {
-      int code = e.rpcCode() >= -32768 && e.rpcCode() <= -32000 ? e.rpcCode() : -32603;
+      int code = e.codeForAgent();
       return Optional.of(new McpGateway.CallOutcome.RpcError(code,
           gateway.scanner().redactSecrets(String.valueOf(e.getMessage()))));
     } catch (McpException e) {

@@ -412,6 +412,11 @@ final class UpstreamClient implements AutoCloseable {
     int rpcCode() {
       return rpcCode;
     }
+
+    /** The code to pass on to the agent: a server error code as it is, anything else as -32603. */
+    int codeForAgent() {
+      return rpcCode >= -32768 && rpcCode <= -32000 ? rpcCode : -32603;
+    }
   }
 
   static ArrayNode array() {
