@@ -193,7 +193,7 @@ final class KeysCommand implements Callable<Integer> {
     int run(PrintWriter out, GatewayConfig cfg) {
       try (VaultMaintenance m = VaultMaintenance.open(cfg, currentKek(cfg).kek(), previousKeks(cfg))) {
         int moved = m.vault().migrateLegacyKeysets();
-        out.println("moved " + moved + " tenant keysets to tenant keys in the " + m.vault().report().tenantKeyStore());
+        out.println("moved " + moved + " tenant keysets to tenant keys in the " + m.vault().tenantKeyStore());
         return ExitCodes.OK;
       }
     }

@@ -125,20 +125,13 @@ public final class Tx {
       return new int[0];
     }
     boolean withTenant = tenantPending;
-    StringBuilder sql = new StringBuilder(withTenant ? Database.SET_TENANT + ";\n" : "");
+    StringBuilder sql = new StringBuilder();
     List<@Nullable Object> args = new ArrayList<>();
     for (int i = 0; i < updates.size(); i++) {
       sql.append(i == 0 ? "" : ";\n").append(updates.get(i).sql());
       args.addAll(updates.get(i).args());
     }
-    try (PreparedStatement st = connection.prepareStatement(sql.toString())) {
-      int first = 1;
-      if (withTenant) {
-        st.setString(first++, tenant.value().toString());
-      }
-      for (int i = 0; i < args.size(); i++) {
-        bind(st, first + i, args.get(i));
-      }
+    try (PreparedStatement st = prepare(sql.toString(), withTenant, args.toArray())) {
       boolean rows = st.execute();
       if (withTenant) {
         tenantPending = false;

@@ -420,7 +420,7 @@ public final class Vault {
         .toList();
     List<String> pending = db.asOperator(tx -> TenantKeyDestructions.pending(tx).stream()
         .map(p -> p.keyId() + p.lastError().map(e -> " (" + e + ")").orElse("")).toList());
-    return new KeysReport(primary.keyId(), activeKeks, tenantKeys.describe(), tenants, orphans, pending);
+    return new KeysReport(primary.keyId(), activeKeks, tenantKeyStore(), tenants, orphans, pending);
   }
 
   private TenantKeyState state(TenantId tenant, WrappedKeyset ws, long secrets) {
@@ -452,6 +452,11 @@ public final class Vault {
     } catch (CryptoException e) {
       return new TenantKeyState(tenant, ws.kekId(), KeyState.UNREADABLE, st.masterKeyId(), 0, secrets, e.getMessage());
     }
+  }
+
+  /** Where the tenant keys are kept (the key directory, or the KMS), for messages to operators. */
+  public String tenantKeyStore() {
+    return tenantKeys.describe();
   }
 
   /**
